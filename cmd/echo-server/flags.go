@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+type config struct {
+	listen     []string
+	loops      int
+	debug      bool
+	sdnotify   bool
+	startSleep int
+	drain      time.Duration
+}
+
+type listFlag struct{ values *[]string }
+
+func (l listFlag) String() string {
+	if l.values == nil {
+		return ""
+	}
+	return strings.Join(*l.values, ",")
+}
+func (l listFlag) Set(v string) error { *l.values = append(*l.values, v); return nil }
+
+const usageHead = `echo-server: a socket-activated echo server (RFC 862) on gnet.
+
+Usage:
+  systemd-socket-activate -l 127.0.0.1:3000 echo-server [flags]   (or a systemd .socket unit)
+  echo-server --listen tcp://127.0.0.1:3000 [--listen ...] [flags]
+
+--listen URLs: tcp:// tcp4:// tcp6:// udp:// udp4:// udp6:// (HOST:PORT, [V6]:PORT),
+  unix:///path unix://@abstract unixgram:///path vsock://CID:PORT
+
+Flags:
+`
+
+// parseFlags returns the config, or nil and the exit code when the process
+// should stop here (--help, --version, a bad flag).
+func parseFlags(args []string, stdout, stderr io.Writer) (*config, int) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("echo-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(listFlag{&cfg.listen}, "listen", "create and serve this socket (repeatable) instead of inherited ones")
+	fs.IntVar(&cfg.loops, "loops", 0, "gnet event loops (0: one per CPU)")
+	for _, n := range []string{"debug", "d"} {
+		fs.BoolVar(&cfg.debug, n, false, "log every read and write with its byte count and socket name")
+	}
+	for _, n := range []string{"sdnotify", "s"} {
+		fs.BoolVar(&cfg.sdnotify, n, false, "require sd_notify (READY=1, STATUS=, STOPPING=1); automatic when NOTIFY_SOCKET is set")
+	}
+	for _, n := range []string{"start-sleep", "t"} {
+		fs.IntVar(&cfg.startSleep, n, 0, "sleep `seconds` before serving (the kernel queues connections meanwhile)")
+	}
+	fs.DurationVar(&cfg.drain, "drain-timeout", 5*time.Second, "on SIGTERM, how long open connections may go on echoing")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() { fmt.Fprint(stderr, usageHead); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, exitOK
+		}
+		return nil, exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected arguments: %q (see --help)\n", fs.Args())
+		return nil, exitUsage
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "echo-server", version)
+		return nil, exitOK
+	}
+	return cfg, exitOK
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/echo-activation/echo-server/engine"
+)
+
+// statusEvery is how often STATUS= is refreshed with live counters.
+const statusEvery = 5 * time.Second
+
+// notifier speaks sd_notify when NOTIFY_SOCKET is set: READY=1, STATUS=,
+// WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1.
+type notifier struct {
+	log      *slog.Logger
+	enabled  bool
+	ticker   *time.Ticker
+	watchdog bool
+}
+
+func newNotifier(required bool, log *slog.Logger) *notifier {
+	n := &notifier{log: log}
+	n.enabled = os.Getenv("NOTIFY_SOCKET") != ""
+	if required && !n.enabled {
+		log.Warn("--sdnotify given but NOTIFY_SOCKET is not set; not notifying")
+	}
+	every := statusEvery
+	if wd, err := daemon.SdWatchdogEnabled(true); err == nil && wd > 0 && n.enabled {
+		n.watchdog = true
+		every = min(every, wd/2)
+	}
+	if n.enabled {
+		n.ticker = time.NewTicker(every)
+	}
+	return n
+}
+
+func (n *notifier) send(state string) {
+	if !n.enabled {
+		return
+	}
+	if _, err := daemon.SdNotify(false, state); err != nil {
+		n.log.Warn("sd_notify failed", "state", state, "err", err)
+	}
+}
+
+func (n *notifier) ready(srv *engine.Server) { n.send("READY=1\n" + status(srv)) }
+
+func (n *notifier) refresh(srv *engine.Server) {
+	state := status(srv)
+	if n.watchdog {
+		state = "WATCHDOG=1\n" + state
+	}
+	n.send(state)
+}
+
+func (n *notifier) stopping() {
+	n.send("STOPPING=1\nSTATUS=draining")
+	if n.ticker != nil {
+		n.ticker.Stop()
+	}
+}
+
+// tick fires when STATUS (and the watchdog) are due; nil when not notifying.
+func (n *notifier) tick() <-chan time.Time {
+	if n.ticker == nil {
+		return nil
+	}
+	return n.ticker.C
+}
+
+func status(srv *engine.Server) string {
+	var in, dgrams uint64
+	stats := srv.Stats()
+	for _, st := range stats {
+		in += st.BytesIn
+		dgrams += st.DatagramsIn
+	}
+	return fmt.Sprintf("STATUS=serving %d sockets; %d connections open; %d bytes and %d datagrams echoed",
+		len(stats), srv.Open(), in, dgrams)
+}

@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"errors"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// serveStreamListener accepts on a listening TCP or unix stream socket and
+// enrolls each connection in gnet (Client.EnrollContext dups its fd, adds it
+// to an event loop and closes the Go-side conn).
+func (s *Server) serveStreamListener(sv *served) error {
+	ln, err := fileListener(sv)
+	if err != nil {
+		return err
+	}
+	s.stoppers = append(s.stoppers, ln)
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		s.acceptLoop(ln, sv, func(c net.Conn) { s.enroll(c, sv) })
+	}()
+	return nil
+}
+
+// fileListener wraps the adopted fd in a net.Listener; net dups the fd once
+// more, so the adopted copy is closed here.
+func fileListener(sv *served) (net.Listener, error) {
+	f := os.NewFile(uintptr(sv.FD), sv.Name)
+	defer f.Close()
+	return net.FileListener(f)
+}
+
+// acceptLoop hands every accepted connection to handle until ln is closed.
+func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) {
+	var backoff time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) {
+				return
+			}
+			backoff = s.acceptBackoff(sv, err, backoff)
+			continue
+		}
+		backoff = 0
+		handle(c)
+	}
+}
+
+// enroll hands c to gnet; gnet owns the connection from here on.
+func (s *Server) enroll(c net.Conn, sv *served) {
+	if _, err := s.client.EnrollContext(c, sv); err != nil {
+		sv.stats.errors.Add(1)
+		s.log.Warn("connection not enrolled", "socket", sv.Name, "err", err)
+	}
+}
+
+// acceptBackoff pauses after an accept error (EMFILE, ENFILE, ENOBUFS...)
+// instead of spinning: 5 ms doubling up to AcceptBackoffMax, logging once
+// per burst.
+func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.Duration {
+	sv.stats.errors.Add(1)
+	next := 2 * prev
+	if prev == 0 {
+		next = 5 * time.Millisecond
+		s.log.Warn("accept failing, backing off", "socket", sv.Name, "err", err)
+	}
+	next = min(next, s.opts.AcceptBackoffMax)
+	time.Sleep(next)
+	return next
+}
+
+// serveStreamConn enrolls a connected stream socket (systemd Accept=yes).
+func (s *Server) serveStreamConn(sv *served) error {
+	f := os.NewFile(uintptr(sv.FD), sv.Name)
+	c, err := net.FileConn(f)
+	_ = f.Close()
+	if err != nil {
+		return err
+	}
+	_, err = s.client.EnrollContext(c, sv)
+	return err
+}
+
+func closeFD(fd int) error { return unix.Close(fd) }

@@ -1,0 +1,23 @@
+package engine
+
+import "log/slog"
+
+// AdoptAll classifies and adopts every fd, logging one line for each that
+// cannot be served (naming its number, name and what it is) and skipping
+// it, so that one bad fd never stops the others from being served. The
+// original fds are left open.
+func AdoptAll(fds []InheritedFD, log *slog.Logger) []Socket {
+	var out []Socket
+	for _, f := range fds {
+		s, err := Classify(f.FD, f.Name)
+		if err == nil {
+			s, err = Adopt(s)
+		}
+		if err != nil {
+			log.Error("skipping fd", "fd", f.FD, "name", f.Name, "err", err)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}

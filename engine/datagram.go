@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Batch sizes of the datagram loop: how many datagrams one recvmmsg takes.
+const (
+	inetBatch = 64
+	unixBatch = 16 // unix datagrams can be ~200 KiB each: a smaller batch bounds memory
+)
+
+// datagramLoop echoes a datagram socket in batches: one recvmmsg fills up to
+// a batch of buffers and records each sender, and one sendmmsg sends the same
+// buffers back to the same senders, so no byte is copied in user space.
+// recvmmsg/sendmmsg are called directly with x/sys (x/net's batch API
+// allocates per call): the loop allocates nothing after newDatagramLoop.
+type datagramLoop struct {
+	sv    *served
+	f     *os.File // pollable wrapper of the adopted fd; Close stops the loop
+	rc    syscall.RawConn
+	msgs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrAny
+	skip  []bool // per datagram of the batch: no reply
+	size  int    // bytes per buffer: the largest datagram the socket can carry
+
+	n, next int   // received in this batch; next to send
+	err     error // recvmmsg error of this batch
+	recvFn  func(uintptr) bool
+	sendFn  func(uintptr) bool
+}
+
+func (s *Server) serveDatagram(sv *served) error {
+	d, err := newDatagramLoop(sv)
+	if err != nil {
+		_ = closeFD(sv.FD)
+		return err
+	}
+	s.stoppers = append(s.stoppers, d)
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		d.run(s)
+	}()
+	return nil
+}
+
+func newDatagramLoop(sv *served) (*datagramLoop, error) {
+	batch, size := inetBatch, 1<<16
+	if sv.Domain == unix.AF_UNIX {
+		batch = unixBatch
+		if sndbuf, err := unix.GetsockoptInt(sv.FD, unix.SOL_SOCKET, unix.SO_SNDBUF); err == nil {
+			size = max(size, sndbuf)
+		}
+	}
+	f := os.NewFile(uintptr(sv.FD), sv.Name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	d := &datagramLoop{
+		sv: sv, f: f, rc: rc, size: size,
+		msgs:  make([]unix.Mmsghdr, batch),
+		iovs:  make([]unix.Iovec, batch),
+		names: make([]unix.RawSockaddrAny, batch),
+		skip:  make([]bool, batch),
+	}
+	slab := make([]byte, batch*size)
+	for i := range d.msgs {
+		d.iovs[i].Base = &slab[i*size]
+		d.msgs[i].Hdr.Iov = &d.iovs[i]
+		d.msgs[i].Hdr.Iovlen = 1
+		d.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&d.names[i]))
+		d.msgs[i].Hdr.Namelen = unix.SizeofSockaddrAny
+		d.iovs[i].SetLen(size)
+	}
+	d.recvFn, d.sendFn = d.recv, d.send
+	return d, nil
+}
+
+// Close stops the loop: pending reads and writes return at once.
+func (d *datagramLoop) Close() error { return d.f.SetDeadline(time.Unix(1, 0)) }
+
+func (d *datagramLoop) run(s *Server) {
+	defer d.f.Close()
+	for {
+		if err := d.rc.Read(d.recvFn); err != nil {
+			return // deadline set by Close, or the fd is gone
+		}
+		if d.err != nil {
+			d.sv.stats.errors.Add(1)
+			s.log.Debug("recvmmsg", "socket", d.sv.Name, "err", d.err)
+			continue
+		}
+		d.sv.stats.datagramsIn.Add(uint64(d.n))
+		d.prepareReplies(s)
+		if err := d.rc.Write(d.sendFn); err != nil {
+			return
+		}
+	}
+}
+
+// recv runs one recvmmsg; it returns false to wait for readability. Only
+// the entries the previous batch used need their lengths reset.
+func (d *datagramLoop) recv(fd uintptr) bool {
+	for i := range d.n {
+		d.msgs[i].Hdr.Namelen = unix.SizeofSockaddrAny
+		d.iovs[i].SetLen(d.size)
+	}
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[0])), uintptr(len(d.msgs)), 0, 0, 0)
+		switch e {
+		case 0:
+			d.n, d.next, d.err = int(r), 0, nil
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			d.n = 0
+			return false
+		}
+		d.n, d.next, d.err = 0, 0, e
+		return true
+	}
+}
+
+// prepareReplies points each reply at the bytes received and marks the
+// datagrams that cannot be answered: cut by the kernel (MSG_TRUNC, counted as
+// an error: we never send a shortened echo) or from a unix client with no
+// bound address to reply to.
+func (d *datagramLoop) prepareReplies(s *Server) {
+	var in uint64
+	for i := range d.n {
+		m := &d.msgs[i]
+		d.iovs[i].SetLen(int(m.Len))
+		in += uint64(m.Len)
+		d.skip[i] = false
+		switch {
+		case m.Hdr.Flags&unix.MSG_TRUNC != 0:
+			d.skip[i] = true
+			d.sv.stats.errors.Add(1)
+			s.log.Warn("datagram truncated, not echoed", "socket", d.sv.Name, "buffer", d.size)
+		case d.sv.Domain == unix.AF_UNIX && m.Hdr.Namelen <= unixUnnamedLen:
+			d.skip[i] = true
+			d.sv.stats.dropped.Add(1)
+			if s.opts.Debug {
+				s.log.Debug("datagram from unbound unix client dropped", "socket", d.sv.Name)
+			}
+		}
+		m.Hdr.Flags = 0
+	}
+	d.sv.stats.bytesIn.Add(in)
+}
+
+// unixUnnamedLen is the address length of an unbound unix socket: the
+// family field only.
+const unixUnnamedLen = 2
+
+// send runs sendmmsg over each run of answerable replies. It returns false
+// to wait until an inet socket can write again; a unix peer that does not
+// read (EAGAIN), has gone (ECONNREFUSED, ENOENT) or refuses the datagram
+// loses only its own reply, counted as dropped, so it cannot stall others.
+func (d *datagramLoop) send(fd uintptr) bool {
+	for d.next < d.n {
+		if d.skip[d.next] {
+			d.next++
+			continue
+		}
+		end := d.next
+		for end < d.n && !d.skip[end] {
+			end++
+		}
+		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[d.next])), uintptr(end-d.next), 0, 0, 0)
+		switch {
+		case e == 0:
+			d.countSent(int(r))
+		case e == unix.EINTR:
+		case e == unix.EAGAIN && d.sv.Domain != unix.AF_UNIX:
+			return false
+		default:
+			d.sv.stats.dropped.Add(1)
+			d.next++
+		}
+	}
+	return true
+}
+
+func (d *datagramLoop) countSent(k int) {
+	var out uint64
+	for _, m := range d.msgs[d.next : d.next+k] {
+		out += uint64(m.Len)
+	}
+	d.next += k
+	d.sv.stats.datagramsOut.Add(uint64(k))
+	d.sv.stats.bytesOut.Add(out)
+}

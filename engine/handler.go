@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// echoHandler is the gnet event handler: every stream connection echoes what
+// it reads, without copying it into a buffer of its own.
+type echoHandler struct {
+	gnet.BuiltinEventEngine
+	log   *slog.Logger
+	debug bool
+	open  atomic.Int64 // stream connections open in gnet, all sockets
+	// onIdle runs on the event loop when the last open connection closes.
+	onIdle func()
+}
+
+func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	sv := c.Context().(*served)
+	sv.stats.accepted.Add(1)
+	sv.stats.open.Add(1)
+	h.open.Add(1)
+	if h.debug {
+		h.log.Debug("open", "socket", sv.Name, "fd", c.Fd(), "peer", c.RemoteAddr())
+	}
+	return nil, gnet.None
+}
+
+// OnTraffic hands gnet's read buffer straight back to Write: the socket takes
+// what it can and gnet keeps only the rest in the connection's outbound buffer.
+func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
+	sv := c.Context().(*served)
+	buf, _ := c.Next(-1)
+	n, err := c.Write(buf)
+	sv.stats.bytesIn.Add(uint64(len(buf)))
+	sv.stats.bytesOut.Add(uint64(n))
+	if h.debug {
+		h.log.Debug("echo", "socket", sv.Name, "fd", c.Fd(), "read", len(buf), "wrote", n)
+	}
+	if err != nil {
+		sv.stats.errors.Add(1)
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
+	sv := c.Context().(*served)
+	sv.stats.open.Add(-1)
+	if h.debug {
+		h.log.Debug("close", "socket", sv.Name, "fd", c.Fd(), "err", err)
+	}
+	if h.open.Add(-1) == 0 && h.onIdle != nil {
+		h.onIdle()
+	}
+	return gnet.None
+}

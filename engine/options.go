@@ -1,0 +1,49 @@
+package engine
+
+import (
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// Options configure a Server. The zero value works: one event loop per CPU,
+// slog.Default(), no per-I/O logging.
+type Options struct {
+	// Loops is the number of gnet event loops; 0 means one per CPU.
+	Loops int
+	// Logger receives lifecycle and error logs; per-I/O lines only with Debug.
+	Logger *slog.Logger
+	// Debug logs every read and write with its byte count and socket name.
+	Debug bool
+	// AcceptBackoffMax bounds the pause after an accept error such as EMFILE.
+	AcceptBackoffMax time.Duration
+}
+
+// Option sets one field of Options.
+type Option func(*Options)
+
+// WithLoops sets the number of event loops (0: one per CPU).
+func WithLoops(n int) Option { return func(o *Options) { o.Loops = n } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+// WithDebug turns per-I/O logging on or off.
+func WithDebug(on bool) Option { return func(o *Options) { o.Debug = on } }
+
+func loadOptions(opts []Option) Options {
+	var o Options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.Loops <= 0 {
+		o.Loops = runtime.NumCPU()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.AcceptBackoffMax <= 0 {
+		o.AcceptBackoffMax = time.Second
+	}
+	return o
+}

@@ -1,0 +1,43 @@
+package engine
+
+import "sync/atomic"
+
+// counters are the live per-socket counters, updated on the hot paths with
+// single atomic adds.
+type counters struct {
+	accepted, rejected        atomic.Uint64
+	open                      atomic.Int64
+	bytesIn, bytesOut         atomic.Uint64
+	datagramsIn, datagramsOut atomic.Uint64
+	dropped, errors           atomic.Uint64
+}
+
+// SocketStats is a snapshot of one socket's counters.
+type SocketStats struct {
+	Name, Network, Addr string
+	Accepted, Rejected  uint64 // stream connections
+	Open                int64  // stream connections open now
+	BytesIn, BytesOut   uint64
+	DatagramsIn         uint64
+	DatagramsOut        uint64
+	Dropped             uint64 // datagrams that could not be echoed (no reply address, peer not reading)
+	Errors              uint64
+}
+
+// served is one socket the server serves, with its counters. It is the
+// gnet connection context of every connection accepted from it.
+type served struct {
+	Socket
+	stats counters
+}
+
+func (sv *served) snapshot() SocketStats {
+	c := &sv.stats
+	return SocketStats{
+		Name: sv.Name, Network: sv.Network(), Addr: sv.Addr,
+		Accepted: c.accepted.Load(), Rejected: c.rejected.Load(), Open: c.open.Load(),
+		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		DatagramsIn: c.datagramsIn.Load(), DatagramsOut: c.datagramsOut.Load(),
+		Dropped: c.dropped.Load(), Errors: c.errors.Load(),
+	}
+}

@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync"
+
+	"github.com/mdlayher/vsock"
+)
+
+// vsock connections cannot enter gnet (its adoption path takes only TCP,
+// unix and connected UDP conns), so each one is echoed by a goroutine of its
+// own with a pooled buffer.
+var vsockBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+func (s *Server) serveVsock(sv *served) error {
+	f := os.NewFile(uintptr(sv.FD), sv.Name)
+	ln, err := vsock.FileListener(f)
+	_ = f.Close()
+	if err != nil {
+		return err
+	}
+	s.stoppers = append(s.stoppers, ln)
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		s.acceptLoop(ln, sv, func(c net.Conn) {
+			s.vsockOpen.Add(1)
+			go s.echoVsock(c, sv)
+		})
+	}()
+	return nil
+}
+
+func (s *Server) echoVsock(c net.Conn, sv *served) {
+	defer s.vsockOpen.Done()
+	defer c.Close()
+	sv.stats.accepted.Add(1)
+	sv.stats.open.Add(1)
+	defer sv.stats.open.Add(-1)
+	buf := vsockBuffers.Get().(*[]byte)
+	defer vsockBuffers.Put(buf)
+	n, err := io.CopyBuffer(c, c, *buf)
+	sv.stats.bytesIn.Add(uint64(n))
+	sv.stats.bytesOut.Add(uint64(n))
+	if err != nil {
+		sv.stats.errors.Add(1)
+	}
+}
