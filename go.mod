@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/lesismal/nbio v1.6.8 // indirect
 	github.com/mdlayher/socket v0.8.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
