@@ -147,5 +147,8 @@ func vsockSockaddr(s string) (unix.Sockaddr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: --listen vsock://%s: bad port %q", s, portStr)
 	}
+	if port == 0 {
+		port = unix.VMADDR_PORT_ANY // like port 0 for inet: the kernel picks one
+	}
 	return &unix.SockaddrVM{CID: uint32(cid), Port: uint32(port)}, nil
 }

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
+	"golang.org/x/sys/unix"
+)
+
+// startServer serves the given --listen URLs in-process and returns the
+// server with its sockets' stats (for their addresses).
+func startServer(t testing.TB, urls ...string) (*Server, []SocketStats) {
+	t.Helper()
+	var fds []InheritedFD
+	for _, u := range urls {
+		fd, err := Listen(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = unix.Close(fd.FD) })
+		fds = append(fds, fd)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := New(AdoptAll(fds, log), WithLoops(2), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv, srv.Stats()
+}
+
+func tempDir(t testing.TB) string {
+	dir, cleanup, err := echotest.ShortTempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return dir
+}
+
+// familyURLs are one --listen URL per family; unix paths go in dir.
+func familyURLs(dir string) []string {
+	return []string{"tcp4://127.0.0.1:0", "tcp6://[::1]:0", "udp4://127.0.0.1:0", "udp6://[::1]:0",
+		"unix://" + dir + "/s.sock", "unixgram://" + dir + "/g.sock", "unix://@" + dir[1:] + "-abs"}
+}
+
+// maxDatagram is the largest datagram a default client can send on network.
+func maxDatagram(t testing.TB, network string) int {
+	switch network {
+	case "udp4":
+		return 65507 // 65535 - 20 (IPv4) - 8 (UDP)
+	case "udp6":
+		return 65527 // 65535 - 8 (UDP); the IPv6 header is not counted
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	sndbuf, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sndbuf - 32 // unix_dgram_sendmsg refuses len > sk_sndbuf - 32
+}
+
+func TestEchoEveryFamily(t *testing.T) {
+	dir := tempDir(t)
+	_, stats := startServer(t, familyURLs(dir)...)
+	for _, st := range stats {
+		t.Run(st.Network+"/"+st.Name, func(t *testing.T) {
+			if st.Network == "udp4" || st.Network == "udp6" || st.Network == "unixgram" {
+				checkDatagrams(t, st, dir, []int{0, 1, 1024, 8192, maxDatagram(t, st.Network)})
+				return
+			}
+			checkStream(t, st, dir, []int{1, 64 << 10, 4 << 20})
+		})
+	}
+}
+
+func checkStream(t *testing.T, st SocketStats, dir string, sizes []int) {
+	for _, size := range sizes {
+		c, err := echotest.Dial(st.Network, st.Addr, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := echotest.Stream(c, echotest.Payload(size, 1), 20*time.Second); err != nil {
+			t.Errorf("%d bytes: %v", size, err)
+		}
+		_ = c.Close()
+	}
+}
+
+func checkDatagrams(t *testing.T, st SocketStats, dir string, sizes []int) {
+	c, err := echotest.Dial(st.Network, st.Addr, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, size := range sizes {
+		if err := echotest.Datagram(c, echotest.Payload(size, 2), 5*time.Second); err != nil {
+			t.Errorf("%d bytes: %v", size, err)
+		}
+	}
+}
+
+func TestConcurrentClients(t *testing.T) {
+	_, stats := startServer(t, "tcp4://127.0.0.1:0")
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp4", stats[0].Addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			if err := echotest.Stream(c, echotest.Payload(32<<10, uint64(i)), 20*time.Second); err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestUnboundUnixgramClientIsDroppedAndCounted(t *testing.T) {
+	dir := tempDir(t)
+	srv, stats := startServer(t, "unixgram://"+dir+"/g.sock")
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: stats[0].Addr, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("no reply address")); err != nil {
+		t.Fatal(err)
+	}
+	// A bound client is still answered after the unbound one.
+	checkDatagrams(t, stats[0], dir, []int{16})
+	if got := srv.Stats()[0].Dropped; got != 1 {
+		t.Fatalf("dropped = %d, want 1", got)
+	}
+}
