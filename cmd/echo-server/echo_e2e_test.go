@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
+)
+
+var (
+	streamSizes   = []int{1, 64 << 10, 4 << 20}
+	datagramSizes = []int{1, 64, 1024, 4096, 8192}
+	allFamilies   = []string{"tcp4", "tcp6", "udp4", "udp6", "unix", "unixgram"}
+)
+
+// checkEcho checks one socket the server serves, byte for byte.
+func checkEcho(t *testing.T, s testSocket, dir string) {
+	t.Helper()
+	c, err := echotest.Dial(s.network, s.addr, dir)
+	if err != nil {
+		t.Fatalf("%s: %v", s.name, err)
+	}
+	defer c.Close()
+	switch s.network {
+	case "udp4", "udp6", "unixgram":
+		for _, n := range datagramSizes {
+			if err := echotest.Datagram(c, echotest.Payload(n, 7), 5*time.Second); err != nil {
+				t.Errorf("%s: %v", s.name, err)
+			}
+		}
+		return
+	}
+	for _, n := range streamSizes {
+		if err := echotest.Stream(c, echotest.Payload(n, 7), 30*time.Second); err != nil {
+			t.Errorf("%s: %v", s.name, err)
+		}
+	}
+}
+
+func TestActivatedEveryFamily(t *testing.T) {
+	dir := shortDir(t)
+	var socks []testSocket
+	for _, fam := range allFamilies {
+		socks = append(socks, listenFamily(t, fam, dir))
+	}
+	files, names := filesAndNames(socks)
+	p := startActivated(t, files, names, "--loops", "2")
+	p.waitLog(t, "msg=serving", len(socks))
+	for _, s := range socks {
+		p.waitLog(t, "name="+s.name, 1)
+		t.Run(s.name, func(t *testing.T) { checkEcho(t, s, dir) })
+	}
+	t.Run("200 concurrent tcp clients", func(t *testing.T) { concurrentClients(t, socks[0].addr, 200) })
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
+	}
+}
+
+func concurrentClients(t *testing.T, addr string, n int) {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp4", addr)
+			if err == nil {
+				err = echotest.Stream(c, echotest.Payload(16<<10, uint64(i)), 30*time.Second)
+				_ = c.Close()
+			}
+			if err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestAcceptYes passes one connected socket, as systemd's Accept=yes does:
+// it is echoed, and the server exits 0 once the peer closes it.
+func TestAcceptYes(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	serverSide, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := serverSide.(*net.TCPConn).File()
+	serverSide.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startActivated(t, []*os.File{f}, []string{"conn"})
+	f.Close()
+	if err := echotest.Stream(client, echotest.Payload(1<<20, 9), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	client.Close()
+	if code := p.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit code = %d, want 0", code)
+	}
+}
+
+// TestDrainOnSIGTERM: an open connection keeps echoing after SIGTERM until
+// it closes, and one that stays open is cut at --drain-timeout; exit is 0.
+func TestDrainOnSIGTERM(t *testing.T) {
+	sock := listenFamily(t, "tcp4", "")
+	p := startActivated(t, []*os.File{sock.file}, []string{"tcp"}, "--drain-timeout", "700ms")
+	c, err := net.Dial("tcp4", sock.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := echotest.Stream(c, []byte("before"), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := echotest.Stream(c, echotest.Payload(256<<10, 4), 5*time.Second); err != nil {
+		t.Fatalf("echo while draining: %v", err)
+	}
+	start := time.Now()
+	if code := p.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit code = %d, want 0", code)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("drain took %v with --drain-timeout 700ms", waited)
+	}
+	p.waitLog(t, "drain time over", 1)
+}
