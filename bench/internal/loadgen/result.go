@@ -31,6 +31,9 @@ type Result struct {
 	Losses     uint64    `json:"losses"`     // datagrams without an echo within the timeout
 	Late       uint64    `json:"late"`       // echoes that arrived after their timeout
 
+	Error      string `json:"error,omitempty"`       // set by the runner for a run that failed
+	ServerExit string `json:"server_exit,omitempty"` // set by the runner: how the server ended on SIGTERM
+
 	ServerPID        int     `json:"server_pid,omitempty"`
 	ServerCPUus      float64 `json:"server_cpu_us,omitempty"`         // utime+stime over the window
 	ServerCPUusPerMs float64 `json:"server_cpu_us_per_msg,omitempty"` // ServerCPUus / Messages

@@ -1,0 +1,26 @@
+# Benchmark targets, included by the top Makefile. See bench/README.md.
+BENCH_BIN    := bench/bin
+BENCH_CFLAGS := -O2 -Wall -Wextra
+
+.PHONY: bench bench-quick bench-bins bench-setup
+
+# The whole matrix, 3 runs per cell: writes bench/results/<date>-<host>.{md,jsonl,png}.
+bench: build bench-bins
+	$(BENCH_BIN)/benchrun -profile full -reps 3 -command "make bench"
+
+# A smoke subset, one short run per cell; results go to bench/bin/quick/.
+bench-quick: build bench-bins
+	$(BENCH_BIN)/benchrun -profile quick -reps 1 -duration 500ms -warmup 100ms \
+		-out $(BENCH_BIN)/quick -command "make bench-quick"
+
+# loadgen, benchrun and every peer server, Go and C.
+bench-bins:
+	@mkdir -p $(BENCH_BIN)
+	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/... ./bench/peers/...
+	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/epoll_echo bench/peers/c/epoll_echo.c
+	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/mmsg_echo bench/peers/c/mmsg_echo.c
+
+# What the bench needs from Debian: taskset, systemd-socket-activate, a C compiler.
+bench-setup:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y util-linux systemd gcc libc6-dev

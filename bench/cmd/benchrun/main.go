@@ -1,0 +1,198 @@
+// Command benchrun runs the side-by-side benchmark: for each repetition,
+// each workload of the matrix and each server (in rotating order), it
+// starts the server pinned to one core, drives it with loadgen pinned to
+// the other, and stops it. Raw records go to a JSON lines file as they
+// come; at the end it writes the markdown record and a PNG chart.
+//
+//	benchrun -profile full -out bench/results -command "make bench"
+//	benchrun -report bench/results/X.jsonl   (rewrite X.md and X.png only)
+//
+// It exits 1 if any run echoed a wrong byte or could not be made.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/echo-activation/echo-server/bench/internal/loadgen"
+	"github.com/echo-activation/echo-server/bench/internal/report"
+)
+
+type options struct {
+	profile, out, command, names, only string
+	reps                               int
+	r                                  runner
+}
+
+func main() {
+	o := parseFlags()
+	if o.only != "" {
+		exitOn(writeReport(o, strings.TrimSuffix(o.only, ".jsonl"), readJSONL(o.only)))
+		return
+	}
+	base := filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname())
+	results, err := run(o, base+".jsonl")
+	exitOn(err)
+	exitOn(writeReport(o, base, results))
+	fmt.Fprintf(os.Stderr, "benchrun: wrote %s.{md,jsonl,png}\n", base)
+	exitOn(failed(results))
+}
+
+func parseFlags() options {
+	var o options
+	flag.StringVar(&o.profile, "profile", "full", "full (the issue's matrix) or quick (smoke subset)")
+	flag.IntVar(&o.reps, "reps", 3, "repetitions of each cell")
+	flag.DurationVar(&o.r.duration, "duration", 1500*time.Millisecond, "measured time per run")
+	flag.DurationVar(&o.r.warmup, "warmup", 300*time.Millisecond, "warm-up per run")
+	flag.StringVar(&o.r.bins, "bins", "bench/bin", "directory of loadgen and the peer binaries")
+	flag.StringVar(&o.r.project, "project", "bin/echo-server", "the server under test")
+	flag.StringVar(&o.r.serverCPU, "server-cpu", "0", "taskset CPU list for servers")
+	flag.StringVar(&o.r.loadCPU, "load-cpu", "1", "taskset CPU list for the load generator")
+	flag.StringVar(&o.names, "servers", "", "comma-separated servers to run (default all)")
+	flag.StringVar(&o.out, "out", "bench/results", "directory for the results files")
+	flag.StringVar(&o.command, "command", "", "the command line to record in the results (default benchrun's own)")
+	flag.StringVar(&o.only, "report", "", "only rewrite the .md and .png of this .jsonl file")
+	flag.Parse()
+	if o.command == "" {
+		o.command = strings.Join(os.Args, " ")
+	}
+	return o
+}
+
+// run executes the matrix, appending each record to jsonl as it comes.
+func run(o options, jsonl string) ([]loadgen.Result, error) {
+	cells := fullMatrix()
+	if o.profile == "quick" {
+		cells = quickMatrix()
+	}
+	srvs := pick(servers(o.r.project), o.names)
+	if err := preflight(o, srvs); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "benchrun")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	o.r.tmp = tmp
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(jsonl)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p := newProgress(o.reps * countRuns(cells, srvs))
+	var all []loadgen.Result
+	for rep := 1; rep <= o.reps; rep++ {
+		for ci, c := range cells {
+			for _, s := range rotate(srvs, rep-1+ci) {
+				if !s.serves(c.Network) {
+					continue
+				}
+				res := o.r.one(s, c, rep)
+				p.report(c, res)
+				all = append(all, res)
+				line, _ := json.Marshal(res)
+				if _, err := fmt.Fprintf(f, "%s\n", line); err != nil {
+					return all, err
+				}
+			}
+		}
+	}
+	p.finish()
+	return all, nil
+}
+
+func countRuns(cells []cell, srvs []server) int {
+	n := 0
+	for _, c := range cells {
+		for _, s := range srvs {
+			if s.serves(c.Network) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// preflight checks the tools and binaries before minutes of running.
+func preflight(o options, srvs []server) error {
+	if len(srvs) == 0 {
+		return fmt.Errorf("benchrun: no server matches -servers %q", o.names)
+	}
+	need := []string{"taskset", filepath.Join(o.r.bins, "loadgen")}
+	for _, s := range srvs {
+		need = append(need, s.argv(o.r.bins, "tcp", "x")[0])
+	}
+	for _, n := range need {
+		if _, err := exec.LookPath(n); err != nil {
+			return fmt.Errorf("benchrun: %w (run make bench-setup, and make build for the project)", err)
+		}
+	}
+	return nil
+}
+
+func writeReport(o options, base string, results []loadgen.Result) error {
+	t := report.Aggregate(results)
+	title := "Echo throughput relative to gnet-native (median of runs), " + hostname()
+	if err := report.Chart(base+".png", t, "gnet-native", title); err != nil {
+		return err
+	}
+	f, err := os.Create(base + ".md")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return report.Markdown(f, t, report.Meta{
+		Command: o.command, Machine: machine(), Host: hostname(), Date: time.Now(),
+		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in rotating order; "+
+			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
+			"loadgen with taskset -c %s (one epoll thread)", o.reps, o.r.duration, o.r.warmup, o.r.serverCPU, o.r.loadCPU),
+		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Chart: filepath.Base(base + ".png"),
+	})
+}
+
+func readJSONL(path string) []loadgen.Result {
+	f, err := os.Open(path)
+	exitOn(err)
+	defer f.Close()
+	var rs []loadgen.Result
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r loadgen.Result
+		exitOn(json.Unmarshal(sc.Bytes(), &r))
+		rs = append(rs, r)
+	}
+	exitOn(sc.Err())
+	return rs
+}
+
+// failed is an error if any run mismatched or could not be made.
+func failed(rs []loadgen.Result) error {
+	bad := 0
+	for _, r := range rs {
+		if r.Mismatches > 0 || r.Error != "" {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("benchrun: %d of %d runs failed (see Failures in the .md)", bad, len(rs))
+	}
+	return nil
+}
+
+func exitOn(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// server is one echo server under test: how to start it, by itself, on
+// one listener of the given network and address.
+type server struct {
+	Name string
+	nets string // networks it serves, space separated
+	argv func(bins, network, addr string) []string
+}
+
+func (s server) serves(network string) bool {
+	return strings.Contains(" "+s.nets+" ", " "+network+" ")
+}
+
+// servers lists every server; project is the one under test, started the
+// way it is deployed.
+func servers(project string) []server {
+	peer := func(name string) func(string, string, string) []string {
+		return func(bins, network, addr string) []string {
+			return []string{filepath.Join(bins, name), "-net", network, "-addr", addr}
+		}
+	}
+	return []server{
+		{Name: "echo-server", nets: "tcp udp unix unixgram", argv: func(_, network, addr string) []string {
+			a := []string{"systemd-socket-activate", "-E", "GOMAXPROCS=1"}
+			if network == "udp" || network == "unixgram" {
+				a = append(a, "--datagram")
+			}
+			return append(a, "-l", addr, project, "--loops", "1")
+		}},
+		{Name: "gnet-native", nets: "tcp udp unix", argv: peer("gnetnative")},
+		{Name: "c", nets: "tcp udp unix unixgram", argv: func(bins, network, addr string) []string {
+			prog := "epoll_echo"
+			if network == "udp" || network == "unixgram" {
+				prog = "mmsg_echo"
+			}
+			return []string{filepath.Join(bins, prog), network, addr}
+		}},
+		{Name: "stdlib", nets: "tcp udp unix unixgram", argv: peer("stdlib")},
+		{Name: "nbio", nets: "tcp udp unix", argv: peer("nbio")},
+	}
+}
+
+// pick keeps the servers named in a comma-separated list (all if empty).
+func pick(all []server, names string) []server {
+	if names == "" {
+		return all
+	}
+	var out []server
+	for _, s := range all {
+		if strings.Contains(","+names+",", ","+s.Name+",") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// rotate returns ss starting at index k, so each repetition and cell
+// starts with a different server.
+func rotate(ss []server, k int) []server {
+	k %= len(ss)
+	return append(append([]server{}, ss[k:]...), ss[:k]...)
+}

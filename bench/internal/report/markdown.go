@@ -1,0 +1,141 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Meta says how and where the results were produced.
+type Meta struct {
+	Command   string // the command that produced the file
+	Machine   string // nproc, CPU model, kernel
+	Host      string
+	Date      time.Time
+	Settings  string // durations, repetitions, pinning
+	Project   string // the server under test
+	Reference string // gnet-native
+	Baseline  string // the C peers
+	Chart     string // file name of the PNG, relative to the markdown
+}
+
+// Markdown writes the human record: headline, cost, details, failures.
+func Markdown(w io.Writer, t *Table, m Meta) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Echo benchmark, %s on %s\n\n", m.Date.Format("2006-01-02 15:04 MST"), m.Host)
+	fmt.Fprintf(&b, "- Command: `%s`\n- Machine: %s\n- Settings: %s\n\n", m.Command, m.Machine, m.Settings)
+	headline(&b, t, m)
+	if m.Chart != "" {
+		fmt.Fprintf(&b, "\n![throughput relative to %s](%s)\n", m.Reference, m.Chart)
+	}
+	cost(&b, t)
+	details(&b, t, m)
+	failures(&b, t)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Headline writes only the headline table (for the top README).
+func headline(b *strings.Builder, t *Table, m Meta) {
+	fmt.Fprintf(b, "## Throughput (median of runs; higher is better)\n\n| workload | unit |")
+	for _, s := range t.Servers {
+		fmt.Fprintf(b, " %s |", s)
+	}
+	fmt.Fprintf(b, " %s ÷ %s | %s ÷ %s |\n|---|---|", m.Project, m.Reference, m.Project, m.Baseline)
+	b.WriteString(strings.Repeat("---:|", len(t.Servers)+2) + "\n")
+	for _, w := range t.Workloads {
+		fmt.Fprintf(b, "| %s | %s |", w, w.Unit())
+		for _, s := range t.Servers {
+			fmt.Fprintf(b, " %s |", median(t.Get(w, s)))
+		}
+		fmt.Fprintf(b, " %s | %s |\n", ratio(t, w, m.Project, m.Reference), ratio(t, w, m.Project, m.Baseline))
+	}
+}
+
+// cost writes server CPU per message and peak RSS side by side.
+func cost(b *strings.Builder, t *Table) {
+	b.WriteString("\n## Server cost: CPU µs per echoed message / CPU % of its core / peak RSS MiB (lower is cheaper)\n\n| workload |")
+	for _, s := range t.Servers {
+		fmt.Fprintf(b, " %s |", s)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(t.Servers)) + "\n")
+	for _, w := range t.Workloads {
+		fmt.Fprintf(b, "| %s |", w)
+		for _, s := range t.Servers {
+			a := t.Get(w, s)
+			if a == nil || a.Metric.N == 0 {
+				b.WriteString(" — |")
+				continue
+			}
+			fmt.Fprintf(b, " %.2f / %.0f%% / %.1f |", a.CPUPerMsg, a.CPUPct, float64(a.PeakRSSKB)/1024)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func details(b *strings.Builder, t *Table, m Meta) {
+	b.WriteString("\n## Details per workload\n")
+	for _, w := range t.Workloads {
+		fmt.Fprintf(b, "\n### %s (%s)\n\n| server | median | min..max | ÷ %s | ÷ %s | p50 µs | p99 µs | p99.9 µs | CPU µs/msg | CPU %% | peak RSS MiB | mismatches | errors | losses | late |\n",
+			w, w.Unit(), m.Reference, m.Baseline)
+		b.WriteString("|---|" + strings.Repeat("---:|", 14) + "\n")
+		for _, s := range t.Servers {
+			a := t.Get(w, s)
+			if a == nil {
+				continue
+			}
+			fmt.Fprintf(b, "| %s | %s | %s..%s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.0f | %.1f | %d | %d | %d | %d |\n",
+				s, median(a), num(a.Metric.Min), num(a.Metric.Max), ratio(t, w, s, m.Reference), ratio(t, w, s, m.Baseline),
+				a.P50, a.P99, a.P999, a.CPUPerMsg, a.CPUPct, float64(a.PeakRSSKB)/1024,
+				a.Mismatches, a.Errors, a.Losses, a.Late)
+		}
+	}
+}
+
+func failures(b *strings.Builder, t *Table) {
+	var lines []string
+	for _, w := range t.Workloads {
+		for _, s := range t.Servers {
+			if a := t.Get(w, s); a != nil {
+				for _, n := range a.Notes {
+					lines = append(lines, fmt.Sprintf("- %s, %s: %s", w, s, n))
+				}
+			}
+		}
+	}
+	if len(lines) == 0 {
+		b.WriteString("\n## Failures\n\nNone: every run echoed every byte unchanged and every server exited 0 on SIGTERM.\n")
+		return
+	}
+	b.WriteString("\n## Failures and notes\n\n" + strings.Join(lines, "\n") + "\n")
+}
+
+func median(a *Agg) string {
+	if a == nil {
+		return "—"
+	}
+	if a.Metric.N == 0 {
+		return "failed"
+	}
+	return num(a.Metric.Median)
+}
+
+func ratio(t *Table, w Workload, s, ref string) string {
+	r, ok := t.Ratio(w, s, ref)
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", r)
+}
+
+// num prints a rate with sensible precision: 123456, 1234.5, 12.34.
+func num(x float64) string {
+	switch {
+	case x >= 10000:
+		return fmt.Sprintf("%.0f", x)
+	case x >= 100:
+		return fmt.Sprintf("%.1f", x)
+	}
+	return fmt.Sprintf("%.2f", x)
+}
