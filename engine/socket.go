@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -130,7 +131,7 @@ func describeNonSocket(fd int, sockErr error) string {
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
-		return "not a socket but a regular file"
+		return "not a socket but a regular file" + pathOf(fd)
 	case unix.S_IFDIR:
 		return "not a socket but a directory"
 	case unix.S_IFIFO:
@@ -141,6 +142,18 @@ func describeNonSocket(fd int, sockErr error) string {
 		return "a socket whose domain cannot be read: " + sockErr.Error()
 	}
 	return "not a socket"
+}
+
+// pathOf names the file behind fd, if /proc tells. It matters for a closed
+// fd number inside the LISTEN_FDS range: the Go runtime (1.25+) opens its
+// cgroup CPU-limit files before main runs, and they take the lowest free fd
+// numbers, so the log shows which file stands in the hole.
+func pathOf(fd int) string {
+	p, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return ""
+	}
+	return " (" + p + ")"
 }
 
 func familyName(d int) string {

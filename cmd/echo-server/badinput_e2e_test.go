@@ -1,0 +1,113 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBadFDsBesideGoodOnes: a regular file, a closed fd number and an
+// unsupported socket among good sockets each get one log line naming the fd
+// and what it is, and the good sockets are still served. The Go runtime
+// fills a closed fd number with its own cgroup file before main runs, so
+// that fd is logged as the regular file it has become, with its path (the
+// engine's own TestClassify covers a truly closed fd).
+func TestBadFDsBesideGoodOnes(t *testing.T) {
+	dir := shortDir(t)
+	regular, err := os.CreateTemp(dir, "regular")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regular.Close()
+	tcp, udp := listenFamily(t, "tcp4", dir), listenFamily(t, "udp4", dir)
+	files := []*os.File{regular, nil, tcp.file, seqpacketFile(t), udp.file}
+	names := []string{"config", "gone", "tcp", "seq", "udp"}
+	p := startActivated(t, files, names)
+	p.waitLog(t, "msg=serving", 2)
+	checkEcho(t, testSocket{name: "tcp", network: "tcp4", addr: tcp.addr}, dir)
+	checkEcho(t, testSocket{name: "udp", network: "udp4", addr: udp.addr}, dir)
+	log := p.stderr.String()
+	for _, want := range []string{
+		"fd 3 (config): not a socket but a regular file",
+		"fd 4 (gone): not a",
+		"fd 6 (seq): AF_UNIX socket of unsupported type SOCK_SEQPACKET",
+	} {
+		if strings.Count(log, want) != 1 {
+			t.Errorf("want one log line with %q", want)
+		}
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code = %d", code)
+	}
+}
+
+// TestRefusals: starts that cannot serve anything end with a clear message
+// and a non-zero exit, never a panic.
+func TestRefusals(t *testing.T) {
+	dir := shortDir(t)
+	regular, err := os.CreateTemp(dir, "regular")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regular.Close()
+	tests := []struct {
+		name  string
+		env   []string // LISTEN_* (LISTEN_PID is set to the child's pid by the wrapper unless given)
+		files []*os.File
+		args  []string
+		code  int
+		want  string
+	}{
+		{name: "no activation, no --listen", code: 2, want: "no sockets: start me with socket activation"},
+		{name: "LISTEN_FDS not a number", env: []string{"LISTEN_FDS=three"}, code: 2, want: `LISTEN_FDS=\"three\": not a number`},
+		{name: "LISTEN_FDS negative", env: []string{"LISTEN_FDS=-2"}, code: 2, want: "negative"},
+		{name: "LISTEN_FDS huge", env: []string{"LISTEN_FDS=4294967296"}, code: 2, want: "more than 65536 fds"},
+		{name: "LISTEN_PID another process", env: []string{"LISTEN_FDS=1", "LISTEN_PID=1"}, code: 2, want: "names another process"},
+		{name: "LISTEN_PID not a number", env: []string{"LISTEN_FDS=1", "LISTEN_PID=abc"}, code: 2, want: "not a positive process id"},
+		{name: "names do not match fds", env: []string{"LISTEN_FDS=1", "LISTEN_FDNAMES=a:b"}, files: []*os.File{regular}, code: 2, want: "has 2 names for 1 fds"},
+		{name: "only a regular file", env: []string{"LISTEN_FDS=1"}, files: []*os.File{regular}, code: 1, want: "nothing to serve"},
+		{name: "bad --listen", args: []string{"--listen", "tcp://nowhere:1"}, code: 2, want: "must be an IP address"},
+		{name: "unknown flag", args: []string{"--frobnicate"}, code: 2, want: "flag provided but not defined"},
+		{name: "both activation and --listen", env: []string{"LISTEN_FDS=0"}, args: []string{"--listen", "tcp://127.0.0.1:0"}, code: 2, want: "use one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wrapper := activationWrapper
+			if len(tt.env) == 0 || strings.Contains(strings.Join(tt.env, " "), "LISTEN_PID=") {
+				wrapper = `exec "$0" "$@"`
+			}
+			cmd := exec.Command("sh", append([]string{"-c", wrapper, binary}, tt.args...)...)
+			cmd.Env = append(withoutListenVars(os.Environ()), tt.env...)
+			cmd.ExtraFiles = tt.files
+			p := startCmd(t, cmd)
+			if code := p.wait(t, 10*time.Second); code != tt.code {
+				t.Fatalf("exit code = %d, want %d; stderr:\n%s", code, tt.code, p.stderr.String())
+			}
+			out := p.stderr.String()
+			if !strings.Contains(out, tt.want) || strings.Contains(out, "goroutine ") {
+				t.Fatalf("stderr lacks %q or shows a panic:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+func withoutListenVars(env []string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, "LISTEN_") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	for _, arg := range []string{"--version", "--help", "-h"} {
+		out, err := exec.Command(binary, arg).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "echo-server") {
+			t.Errorf("%s: %v\n%s", arg, err, out)
+		}
+	}
+}
