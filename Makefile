@@ -16,8 +16,13 @@ lint:
 	test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) vet ./...
 
+# run: the seed's demo set in the foreground; the log prints a socat line per socket.
+RUN_DIR ?= $(or $(XDG_RUNTIME_DIR),/tmp)/echo-server
 run: build
-	$(BIN) --demo
+	mkdir -p $(RUN_DIR)
+	$(BIN) --listen tcp4://127.0.0.1:3000 --listen tcp6://[::1]:3000 \
+	  --listen udp4://127.0.0.1:3000 --listen udp6://[::1]:3000 \
+	  --listen unix://$(RUN_DIR)/stream.sock --listen unixgram://$(RUN_DIR)/dgram.sock
 
 clean:
 	rm -rf bin

@@ -136,4 +136,3 @@ func TestEmptyNetworkNamespace(t *testing.T) {
 		t.Fatalf("exit code = %d", code)
 	}
 }
-
