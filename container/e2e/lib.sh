@@ -31,12 +31,14 @@ need_root() { [[ $(id -u) == 0 ]] || die "$(basename "$0") needs root (systemd-n
 # payload FILE SIZE: SIZE random bytes, so a mangled or truncated echo cannot pass.
 payload() { head -c "$2" /dev/urandom >"$1"; }
 
-# free_port: a TCP and UDP port nobody listens on at 127.0.0.1 or ::1, in 20000-59999.
+# free_port: a TCP and UDP port no socket uses, below the ephemeral range (where a busy
+# machine's outgoing connections would make a bind fail).
 free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltun | awk '{print $5}' | grep -qE "[:.]$p\$"; then echo "$p"; return; fi
+		p=$((10000 + RANDOM % (lo - 10000)))
+		if ! ss -Htuan | awk '{print $5}' | grep -qE "[:.]$p\$"; then echo "$p"; return; fi
 	done
 	die "no free port found"
 }
@@ -102,4 +104,22 @@ expect_no_outbound() {
 	kill $! 2>/dev/null || true
 	wait $! 2>/dev/null || true
 	rm -f "$seen"
+}
+
+# cgroups_snapshot, then cgroups_cleanup NAME...: remove the top-level cgroups called NAME that
+# did not exist at the snapshot and are empty now (nspawn and podman leave such behind).
+cgroups_snapshot() { cgroups_before=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d | sort); }
+cgroups_cleanup() {
+	local n d
+	for n in "$@"; do
+		for d in /sys/fs/cgroup/*/"$n" /sys/fs/cgroup/"$n"; do
+			[[ -d $d ]] || continue
+			grep -qxF "$d" <<<"$cgroups_before" && continue
+			for _ in $(seq 20); do # a just-exited conmon may still be leaving
+				find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+				[[ -d $d ]] || break
+				sleep 0.1
+			done
+		done
+	done
 }

@@ -52,6 +52,14 @@ for u in echo.service echo@.service; do
 	fi
 done
 
+# control: an unconfined service must fail the same threshold
+printf '[Service]\nExecStart=/usr/local/bin/echo-server\n' >"$root/weak.service"
+if systemd-analyze security --offline=true --threshold="$THRESHOLD" "$root/weak.service" >/dev/null 2>&1; then
+	fail "systemd-analyze security passes an unconfined service: the check is blind"
+else
+	pass "systemd-analyze security fails an unconfined service (control)"
+fi
+
 section() { sed -n "/^\[$1\]/,/^\[/p" "$2" | grep -v '^\[' | grep -v '^#' | grep .; }
 want=$(section Socket "$REPO/units/echo.socket")
 for f in echo-container.socket echo-container-strict.socket quadlet/echo-quadlet.socket; do

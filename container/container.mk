@@ -1,0 +1,44 @@
+# container.mk: install the units, build the image, run the end-to-end tests.
+# Included by the top Makefile; uses its BIN, VERSION and build target.
+PODMAN   ?= podman
+IMAGE    ?= localhost/echo-server:$(VERSION)
+DESTDIR  ?=
+UNITDIR  ?= /etc/systemd/system
+E2E      := container/e2e
+
+.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn e2e-rootfs
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/bin/echo-server
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 units/*.socket units/*.service $(DESTDIR)$(UNITDIR)/
+	@echo 'now: systemctl daemon-reload && systemctl enable --now echo.socket'
+
+uninstall:
+	rm -f $(DESTDIR)/usr/local/bin/echo-server
+	cd units && for u in *.socket *.service; do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+
+# offline: FROM scratch + the binary from `make build`; the build context is bin/ alone
+image: build
+	$(PODMAN) build -f container/Containerfile.prebuilt --build-arg VERSION=$(VERSION) -t $(IMAGE) bin
+
+# from source, in a golang builder stage (needs to pull docker.io/library/golang)
+image-source:
+	$(PODMAN) build -f container/Containerfile --ignorefile container/containerignore \
+		--build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+# static unit checks, the image under podman, the units under systemd in nspawn (root)
+test-e2e: test-units test-podman test-nspawn
+
+test-units: build
+	$(E2E)/verify-units.sh
+
+test-podman: build
+	$(E2E)/podman-e2e.sh
+
+test-nspawn: build
+	$(E2E)/nspawn-e2e.sh
+
+# build (or find) the cached Debian rootfs for test-nspawn
+e2e-rootfs:
+	$(E2E)/rootfs.sh
