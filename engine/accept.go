@@ -51,9 +51,16 @@ func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) 
 	}
 }
 
-// enroll hands c to gnet; gnet owns the connection from here on.
+// enroll hands c to gnet; gnet owns the connection from here on. Over
+// MaxConns, c is closed at once and counted as rejected.
 func (s *Server) enroll(c net.Conn, sv *served) {
-	if _, err := s.client.EnrollContext(c, sv); err != nil {
+	if s.opts.MaxConns > 0 && s.handler.open.Load() >= int64(s.opts.MaxConns) {
+		_ = c.Close()
+		sv.stats.rejected.Add(1)
+		s.rejectLog.warn(s.log, "connection limit reached, closing new connections", "socket", sv.Name, "max_conns", s.opts.MaxConns)
+		return
+	}
+	if _, err := s.client.EnrollContext(c, &connState{sv: sv}); err != nil {
 		sv.stats.errors.Add(1)
 		s.log.Warn("connection not enrolled", "socket", sv.Name, "err", err)
 	}
@@ -82,7 +89,7 @@ func (s *Server) serveStreamConn(sv *served) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.client.EnrollContext(c, sv)
+	_, err = s.client.EnrollContext(c, &connState{sv: sv})
 	return err
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 )
@@ -11,18 +12,23 @@ import (
 // it reads, without copying it into a buffer of its own.
 type echoHandler struct {
 	gnet.BuiltinEventEngine
-	log   *slog.Logger
-	debug bool
-	open  atomic.Int64 // stream connections open in gnet, all sockets
+	log         *slog.Logger
+	debug       bool
+	idleTimeout time.Duration // 0: connections may stay silent forever
+	open        atomic.Int64  // stream connections open in gnet, all sockets
 	// onIdle runs on the event loop when the last open connection closes.
 	onIdle func()
 }
 
 func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	sv := c.Context().(*served)
+	st := c.Context().(*connState)
+	sv := st.sv
 	sv.stats.accepted.Add(1)
 	sv.stats.open.Add(1)
 	h.open.Add(1)
+	if h.idleTimeout > 0 {
+		st.watchIdle(c, h.idleTimeout, func() { sv.stats.idleClosed.Add(1) })
+	}
 	if h.debug {
 		h.log.Debug("open", "socket", sv.Name, "fd", c.Fd(), "peer", c.RemoteAddr())
 	}
@@ -30,9 +36,15 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 }
 
 // OnTraffic hands gnet's read buffer straight back to Write: the socket takes
-// what it can and gnet keeps only the rest in the connection's outbound buffer.
+// what it can and gnet keeps only the rest in the connection's outbound
+// buffer, and then the connection is paused until that rest is sent (see
+// backpressure.go).
 func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
-	sv := c.Context().(*served)
+	st := c.Context().(*connState)
+	sv := st.sv
+	if h.idleTimeout > 0 {
+		st.active.Store(true)
+	}
 	buf, _ := c.Next(-1)
 	n, err := c.Write(buf)
 	sv.stats.bytesIn.Add(uint64(len(buf)))
@@ -44,11 +56,18 @@ func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		sv.stats.errors.Add(1)
 		return gnet.Close
 	}
+	if unsent := c.OutboundBuffered(); unsent > 0 && !pause(c) && unsent > fallbackMaxUnsent {
+		sv.stats.errors.Add(1)
+		h.log.Warn("closing a connection that does not read its echo", "socket", sv.Name, "unsent", unsent)
+		return gnet.Close
+	}
 	return gnet.None
 }
 
 func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
-	sv := c.Context().(*served)
+	st := c.Context().(*connState)
+	st.stopIdle()
+	sv := st.sv
 	sv.stats.open.Add(-1)
 	if h.debug {
 		h.log.Debug("close", "socket", sv.Name, "fd", c.Fd(), "err", err)

@@ -17,6 +17,12 @@ type Options struct {
 	Debug bool
 	// AcceptBackoffMax bounds the pause after an accept error such as EMFILE.
 	AcceptBackoffMax time.Duration
+	// MaxConns caps open stream connections; beyond it new ones are closed
+	// at once and counted as rejected. 0: no cap but the fd limit.
+	MaxConns int
+	// IdleTimeout closes a stream connection that sent nothing for this
+	// long (up to 1.25 times it). 0: never.
+	IdleTimeout time.Duration
 }
 
 // Option sets one field of Options.
@@ -30,6 +36,12 @@ func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l 
 
 // WithDebug turns per-I/O logging on or off.
 func WithDebug(on bool) Option { return func(o *Options) { o.Debug = on } }
+
+// WithMaxConns caps open stream connections (0: no cap).
+func WithMaxConns(n int) Option { return func(o *Options) { o.MaxConns = n } }
+
+// WithIdleTimeout closes silent stream connections after d (0: never).
+func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
 
 func loadOptions(opts []Option) Options {
 	var o Options

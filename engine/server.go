@@ -24,6 +24,7 @@ type Server struct {
 
 	loops     sync.WaitGroup // accept, datagram and vsock goroutines
 	vsockOpen sync.WaitGroup // vsock connections being echoed
+	rejectLog rateLog
 	done      chan struct{}
 	doneOnce  sync.Once
 }
@@ -33,7 +34,7 @@ type Server struct {
 func New(sockets []Socket, opts ...Option) (*Server, error) {
 	o := loadOptions(opts)
 	s := &Server{opts: o, log: o.Logger, done: make(chan struct{})}
-	s.handler = &echoHandler{log: o.Logger, debug: o.Debug}
+	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout}
 	for _, sk := range sockets {
 		s.sockets = append(s.sockets, &served{Socket: sk})
 	}

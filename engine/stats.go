@@ -6,6 +6,7 @@ import "sync/atomic"
 // single atomic adds.
 type counters struct {
 	accepted, rejected        atomic.Uint64
+	idleClosed                atomic.Uint64
 	open                      atomic.Int64
 	bytesIn, bytesOut         atomic.Uint64
 	datagramsIn, datagramsOut atomic.Uint64
@@ -15,7 +16,8 @@ type counters struct {
 // SocketStats is a snapshot of one socket's counters.
 type SocketStats struct {
 	Name, Network, Addr string
-	Accepted, Rejected  uint64 // stream connections
+	Accepted, Rejected  uint64 // stream connections; rejected: over MaxConns
+	IdleClosed          uint64 // stream connections closed by the idle timeout
 	Open                int64  // stream connections open now
 	BytesIn, BytesOut   uint64
 	DatagramsIn         uint64
@@ -36,7 +38,8 @@ func (sv *served) snapshot() SocketStats {
 	return SocketStats{
 		Name: sv.Name, Network: sv.Network(), Addr: sv.Addr,
 		Accepted: c.accepted.Load(), Rejected: c.rejected.Load(), Open: c.open.Load(),
-		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		IdleClosed: c.idleClosed.Load(),
+		BytesIn:    c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
 		DatagramsIn: c.datagramsIn.Load(), DatagramsOut: c.datagramsOut.Load(),
 		Dropped: c.dropped.Load(), Errors: c.errors.Load(),
 	}

@@ -15,6 +15,8 @@ type config struct {
 	sdnotify   bool
 	startSleep int
 	drain      time.Duration
+	maxConns   int
+	idle       time.Duration
 }
 
 type listFlag struct{ values *[]string }
@@ -57,6 +59,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, int) {
 		fs.IntVar(&cfg.startSleep, n, 0, "sleep `seconds` before serving (the kernel queues connections meanwhile)")
 	}
 	fs.DurationVar(&cfg.drain, "drain-timeout", 5*time.Second, "on SIGTERM, how long open connections may go on echoing")
+	fs.IntVar(&cfg.maxConns, "max-conns", 0, "most stream connections open at once; more are closed at once and counted (0: only the fd limit)")
+	fs.DurationVar(&cfg.idle, "idle-timeout", 5*time.Minute, "close stream connections silent this long (0: never)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() { fmt.Fprint(stderr, usageHead); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {

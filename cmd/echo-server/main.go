@@ -54,7 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
-	srv, err := engine.New(sockets, engine.WithLoops(cfg.loops), engine.WithLogger(log), engine.WithDebug(cfg.debug))
+	srv, err := engine.New(sockets, engine.WithLoops(cfg.loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
+		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle))
 	if err == nil {
 		err = srv.Start()
 	}
@@ -104,7 +105,7 @@ func waitForStop(srv *engine.Server, n *notifier, log *slog.Logger) string {
 func logStats(log *slog.Logger, srv *engine.Server, why string) {
 	for _, st := range srv.Stats() {
 		log.Info("stats", "why", why, "name", st.Name, "accepted", st.Accepted, "open", st.Open,
-			"rejected", st.Rejected, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut,
+			"rejected", st.Rejected, "idle_closed", st.IdleClosed, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut,
 			"datagrams_in", st.DatagramsIn, "datagrams_out", st.DatagramsOut,
 			"dropped", st.Dropped, "errors", st.Errors)
 	}

@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// connState is the gnet context of one stream connection: the socket it
+// came from, and what the idle timer needs.
+type connState struct {
+	sv     *served
+	active atomic.Bool // set on every read; cleared by the idle timer
+	closed atomic.Bool // set by OnClose: the idle timer stops
+	idle   *time.Timer // nil when there is no idle timeout
+	quiet  int         // idle ticks in a row; only the timer touches it
+}
+
+// idleTicks is how many silent timer ticks close a connection: it is
+// closed after between IdleTimeout and 1.25 × IdleTimeout of silence.
+const idleTicks = 4
+
+// watchIdle starts the idle timer of a connection now open in gnet.
+func (st *connState) watchIdle(c gnet.Conn, timeout time.Duration, onIdle func()) {
+	tick := timeout / idleTicks
+	// Created stopped and armed after the assignment, so the callback
+	// always sees st.idle set.
+	st.idle = time.AfterFunc(time.Hour, func() {
+		if st.closed.Load() {
+			return
+		}
+		if st.active.Swap(false) {
+			st.quiet = 0
+		} else if st.quiet++; st.quiet >= idleTicks {
+			onIdle()
+			_ = c.Close() // concurrency-safe: gnet runs it on the conn's loop
+			return
+		}
+		st.idle.Reset(tick)
+	})
+	st.idle.Stop()
+	st.idle.Reset(tick)
+}
+
+func (st *connState) stopIdle() {
+	st.closed.Store(true)
+	if st.idle != nil {
+		st.idle.Stop()
+	}
+}
