@@ -41,3 +41,17 @@ func hostname() string {
 	}
 	return strings.ReplaceAll(h, "/", "_")
 }
+
+// loadavg is /proc/loadavg's first three fields: other work on the machine
+// disturbs the numbers, so the record says how busy it was.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -27,6 +27,7 @@ import (
 
 type options struct {
 	profile, out, command, names, only string
+	loadStart, loadEnd                 string // load averages around the run
 	reps                               int
 	r                                  runner
 }
@@ -38,8 +39,10 @@ func main() {
 		return
 	}
 	base := filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname())
+	o.loadStart = loadavg()
 	results, err := run(o, base+".jsonl")
 	exitOn(err)
+	o.loadEnd = loadavg()
 	exitOn(writeReport(o, base, results))
 	fmt.Fprintf(os.Stderr, "benchrun: wrote %s.{md,jsonl,png}\n", base)
 	exitOn(failed(results))
@@ -143,8 +146,8 @@ func preflight(o options, srvs []server) error {
 
 func writeReport(o options, base string, results []loadgen.Result) error {
 	t := report.Aggregate(results)
-	title := "Echo throughput relative to gnet-native (median of runs), " + hostname()
-	if err := report.Chart(base+".png", t, "gnet-native", title); err != nil {
+	title := "Echo throughput relative to gnet-native (top) and to the C peers (bottom), median of runs, " + hostname()
+	if err := report.Chart(base+".png", t, "gnet-native", "c", title); err != nil {
 		return err
 	}
 	f, err := os.Create(base + ".md")
@@ -153,12 +156,19 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 	}
 	defer f.Close()
 	return report.Markdown(f, t, report.Meta{
-		Command: o.command, Machine: machine(), Host: hostname(), Date: time.Now(),
+		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: time.Now(),
 		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in rotating order; "+
 			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
 			"loadgen with taskset -c %s (one epoll thread)", o.reps, o.r.duration, o.r.warmup, o.r.serverCPU, o.r.loadCPU),
 		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Chart: filepath.Base(base + ".png"),
 	})
+}
+
+func loadNote(o options) string {
+	if o.loadStart == "" {
+		return ""
+	}
+	return fmt.Sprintf("; load average %s before the run, %s after", o.loadStart, o.loadEnd)
 }
 
 func readJSONL(path string) []loadgen.Result {

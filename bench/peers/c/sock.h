@@ -19,13 +19,14 @@ static volatile sig_atomic_t stopping;
 static void on_term(int sig) { (void)sig; stopping = 1; }
 
 /* catch_term makes SIGTERM/SIGINT interrupt blocking calls and set stopping,
- * and raises the fd limit to its maximum for many connections. */
+ * ignores SIGPIPE, and raises the fd limit to its maximum for many connections. */
 static void catch_term(void) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term; /* no SA_RESTART: syscalls return EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a client that resets must not kill the server */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
