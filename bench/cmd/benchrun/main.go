@@ -58,6 +58,7 @@ func parseFlags() options {
 	flag.StringVar(&o.r.project, "project", "bin/echo-server", "the server under test")
 	flag.StringVar(&o.r.serverCPU, "server-cpu", "0", "taskset CPU list for servers")
 	flag.StringVar(&o.r.loadCPU, "load-cpu", "1", "taskset CPU list for the load generator")
+	flag.StringVar(&o.r.nice, "nice", "-10", "niceness of servers and loadgen (negative needs root; nice only warns without)")
 	flag.StringVar(&o.names, "servers", "", "comma-separated servers to run (default all)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the results files")
 	flag.StringVar(&o.command, "command", "", "the command line to record in the results (default benchrun's own)")
@@ -132,7 +133,7 @@ func preflight(o options, srvs []server) error {
 	if len(srvs) == 0 {
 		return fmt.Errorf("benchrun: no server matches -servers %q", o.names)
 	}
-	need := []string{"taskset", filepath.Join(o.r.bins, "loadgen")}
+	need := []string{"nice", "taskset", filepath.Join(o.r.bins, "loadgen")}
 	for _, s := range srvs {
 		need = append(need, s.argv(o.r.bins, "tcp", "x")[0])
 	}
@@ -159,7 +160,8 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: time.Now(),
 		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in rotating order; "+
 			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
-			"loadgen with taskset -c %s (one epoll thread)", o.reps, o.r.duration, o.r.warmup, o.r.serverCPU, o.r.loadCPU),
+			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup,
+			o.r.serverCPU, o.r.loadCPU, o.r.nice),
 		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Chart: filepath.Base(base + ".png"),
 	})
 }

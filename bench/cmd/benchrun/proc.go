@@ -26,6 +26,7 @@ type runner struct {
 	duration, warmup time.Duration
 	serverCPU        string // taskset CPU list for servers
 	loadCPU          string // taskset CPU list for the load generator
+	nice             string // niceness for both, so other work on the machine disturbs less
 	seq              int
 }
 
@@ -77,15 +78,15 @@ func (r *runner) addr(network string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// start runs argv pinned to the server CPU with GOMAXPROCS=1; taskset and
-// systemd-socket-activate exec in place, so the PID is the server's.
+// start runs argv pinned to the server CPU with GOMAXPROCS=1; nice, taskset
+// and systemd-socket-activate exec in place, so the PID is the server's.
 func (r *runner) start(argv []string, log string) (*exec.Cmd, error) {
 	f, err := os.Create(log)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	cmd := exec.Command("taskset", append([]string{"-c", r.serverCPU}, argv...)...)
+	cmd := exec.Command("nice", append([]string{"-n", r.nice, "taskset", "-c", r.serverCPU}, argv...)...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -117,7 +118,7 @@ func stop(cmd *exec.Cmd) string {
 func (r *runner) loadgen(c cell, addr string, pid int, res loadgen.Result) loadgen.Result {
 	ctx, cancel := context.WithTimeout(context.Background(), r.duration+r.warmup+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", "-c", r.loadCPU, filepath.Join(r.bins, "loadgen"), "-quiet",
+	cmd := exec.CommandContext(ctx, "nice", "-n", r.nice, "taskset", "-c", r.loadCPU, filepath.Join(r.bins, "loadgen"), "-quiet",
 		"-mode", string(c.Mode), "-net", c.Network, "-addr", addr,
 		"-conns", strconv.Itoa(c.Conns), "-len", strconv.Itoa(c.Len),
 		"-duration", r.duration.String(), "-warmup", r.warmup.String(),
