@@ -60,6 +60,10 @@ func (s *Server) enroll(c net.Conn, sv *served) {
 		s.rejectLog.warn(s.log, "connection limit reached, closing new connections", "socket", sv.Name, "max_conns", s.opts.MaxConns)
 		return
 	}
+	if s.nearFDLimit() && !s.waitForFD(c, sv) {
+		_ = c.Close()
+		return
+	}
 	if _, err := s.client.EnrollContext(c, &connState{sv: sv}); err != nil {
 		sv.stats.errors.Add(1)
 		s.log.Warn("connection not enrolled", "socket", sv.Name, "err", err)
@@ -68,7 +72,7 @@ func (s *Server) enroll(c net.Conn, sv *served) {
 
 // acceptBackoff pauses after an accept error (EMFILE, ENFILE, ENOBUFS...)
 // instead of spinning: 5 ms doubling up to AcceptBackoffMax, logging once
-// per burst.
+// per burst. Shutdown cuts the pause short.
 func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.Duration {
 	sv.stats.errors.Add(1)
 	next := 2 * prev
@@ -77,7 +81,10 @@ func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.D
 		s.log.Warn("accept failing, backing off", "socket", sv.Name, "err", err)
 	}
 	next = min(next, s.opts.AcceptBackoffMax)
-	time.Sleep(next)
+	select {
+	case <-time.After(next):
+	case <-s.stopping:
+	}
 	return next
 }
 

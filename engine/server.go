@@ -25,6 +25,8 @@ type Server struct {
 	loops     sync.WaitGroup // accept, datagram and vsock goroutines
 	vsockOpen sync.WaitGroup // vsock connections being echoed
 	rejectLog rateLog
+	fdLimit   int64         // RLIMIT_NOFILE at start
+	stopping  chan struct{} // closed when Shutdown begins
 	done      chan struct{}
 	doneOnce  sync.Once
 }
@@ -33,7 +35,7 @@ type Server struct {
 // closes their fds from now on, whether Start succeeds or not.
 func New(sockets []Socket, opts ...Option) (*Server, error) {
 	o := loadOptions(opts)
-	s := &Server{opts: o, log: o.Logger, done: make(chan struct{})}
+	s := &Server{opts: o, log: o.Logger, done: make(chan struct{}), stopping: make(chan struct{}), fdLimit: fdLimit()}
 	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout}
 	for _, sk := range sockets {
 		s.sockets = append(s.sockets, &served{Socket: sk})
@@ -120,6 +122,7 @@ func (s *Server) Stats() []SocketStats {
 // go on echoing until they close or ctx ends, then closes them and the event
 // loops. It returns ctx.Err() when connections were cut by the deadline.
 func (s *Server) Shutdown(ctx context.Context) error {
+	close(s.stopping)
 	for _, c := range s.stoppers {
 		_ = c.Close()
 	}
