@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
+)
+
+// TestZeroLossRestart holds the listening sockets the way systemd does and
+// restarts the server five times (SIGTERM, then a new process on the same
+// fds) while clients connect and echo without pause. No TCP connection may
+// fail and no byte may differ; every exit is 0. UDP loss across the
+// restarts is measured and logged.
+func TestZeroLossRestart(t *testing.T) {
+	tcp, udp := listenFamily(t, "tcp4", ""), listenFamily(t, "udp4", "")
+	files, names := filesAndNames([]testSocket{tcp, udp})
+	stop := make(chan struct{})
+	var tcpRounds, tcpFailures atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg := echotest.Payload(1024+i, uint64(i))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := net.Dial("tcp4", tcp.addr)
+				if err == nil {
+					err = echotest.Stream(c, msg, 10*time.Second)
+					c.Close()
+				}
+				if err != nil {
+					tcpFailures.Add(1)
+					t.Errorf("tcp client %d: %v", i, err)
+				}
+				tcpRounds.Add(1)
+			}
+		}()
+	}
+	udpSent, udpBack := udpTicker(t, udp.addr, stop, &wg)
+
+	for restart := range 6 {
+		p := startActivated(t, files, names, "--loops", "1", "--drain-timeout", "3s")
+		p.waitLog(t, "msg=serving", 2)
+		time.Sleep(300 * time.Millisecond)
+		if code := p.terminate(t); code != 0 {
+			t.Fatalf("start %d: exit code %d", restart, code)
+		}
+	}
+	// A last instance answers what queued during the last stop.
+	p := startActivated(t, files, names, "--loops", "1")
+	p.waitLog(t, "msg=serving", 2)
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	p.terminate(t)
+	t.Logf("tcp: %d connections, %d failed; udp: %d datagrams sent, %d echoed (%d lost over 5 restarts)",
+		tcpRounds.Load(), tcpFailures.Load(), udpSent.Load(), udpBack.Load(), udpSent.Load()-udpBack.Load())
+	if tcpRounds.Load() < 100 {
+		t.Fatalf("only %d tcp rounds: the test did not exercise the restarts", tcpRounds.Load())
+	}
+}
+
+// udpTicker sends a numbered datagram every millisecond until stop and
+// counts the echoes that come back intact.
+func udpTicker(t *testing.T, addr string, stop chan struct{}, wg *sync.WaitGroup) (sent, back *atomic.Int64) {
+	sent, back = new(atomic.Int64), new(atomic.Int64)
+	c, err := net.Dial("udp4", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer time.AfterFunc(500*time.Millisecond, func() { c.Close() }) // late echoes still count
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			if _, err := fmt.Fprintf(c, "datagram %08d", i); err == nil {
+				sent.Add(1)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, 64)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			if n == 17 && string(buf[:9]) == "datagram " {
+				back.Add(1)
+			}
+		}
+	}()
+	return sent, back
+}
+
+// TestTenThousandConnections opens 10,000 connections at once, echoes on
+// every one of them, and logs the server's RSS per connection.
+func TestTenThousandConnections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 10,000 connections")
+	}
+	const n = 10000
+	sock := listenFamily(t, "tcp4", "")
+	p := startActivated(t, []*os.File{sock.file}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
+	p.waitLog(t, "msg=serving", 1)
+	pid := p.cmd.Process.Pid
+	before := procStatus(t, pid, "VmRSS")
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range n {
+		c, err := net.Dial("tcp4", sock.addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+	}
+	msg := []byte("sixteen bytes!!!")
+	for i, c := range conns {
+		if err := echotest.Stream(c, msg, 10*time.Second); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+	}
+	after := procStatus(t, pid, "VmRSS")
+	t.Logf("RSS %d KiB before, %d KiB with %d open connections: %.2f KiB per connection",
+		before, after, n, float64(after-before)/n)
+}
