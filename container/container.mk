@@ -20,7 +20,7 @@ uninstall:
 
 # offline: FROM scratch + the binary from `make build`; the build context is bin/ alone
 image: build
-	$(PODMAN) build -f container/Containerfile.prebuilt --build-arg VERSION=$(VERSION) -t $(IMAGE) bin
+	$(PODMAN) build --layers=false -f container/Containerfile.prebuilt --build-arg VERSION=$(VERSION) -t $(IMAGE) bin
 
 # from source, in a golang builder stage (needs to pull docker.io/library/golang)
 image-source:
@@ -31,6 +31,7 @@ image-source:
 test-e2e: test-units test-podman test-nspawn
 
 test-units: build
+	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh
 	$(E2E)/verify-units.sh
 
 test-podman: build

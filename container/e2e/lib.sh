@@ -4,6 +4,7 @@
 
 set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 failures=0
 cleanups=()

@@ -26,8 +26,9 @@ on_exit cgroups_cleanup libpod_parent
 work=$(mktemp -d /tmp/echo-e2e.XXXXXX)
 on_exit rm -rf "$work"
 mkdir "$work/ctx" && cp "$BIN" "$work/ctx/echo-server"
-pod build -q -f "$REPO/container/Containerfile.prebuilt" --build-arg VERSION=e2e -t "$IMAGE" "$work/ctx" >/dev/null ||
+pod build -q --layers=false -f "$REPO/container/Containerfile.prebuilt" --build-arg VERSION=e2e -t "$IMAGE" "$work/ctx" >/dev/null ||
 	die "podman build failed"
+on_exit "podman rmi -f $IMAGE >/dev/null 2>&1"
 
 # --- the image
 size=$(pod image inspect -f '{{.Size}}' "$IMAGE")
