@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: helpers shared by the e2e scripts (sourced, not run).
 # Every check prints PASS or FAIL with a reason; a script ends non-zero if any check failed.
 # Cleanup actions are registered with on_exit and run in reverse order, even on failure.

@@ -51,6 +51,10 @@ SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -q -D "$rootfs" --volatile=ove
 np=$!
 on_exit shutdown_container
 shutdown_container() {
+	if [[ -n ${leader:-} ]] && { ((failures > 0)) || [[ -n ${E2E_JOURNAL:-} ]]; }; then
+		say "journal of the echo units in the container:"
+		ns journalctl -b -q --no-pager -o short-monotonic -u 'echo*' -u 'libpod*' | tail -n "${E2E_JOURNAL:-80}" >&2 || true
+	fi
 	[[ -n ${leader:-} ]] && nsenter -t "$leader" -a -- systemctl poweroff >/dev/null 2>&1 || kill "$np" 2>/dev/null || true
 	for _ in $(seq 100); do kill -0 "$np" 2>/dev/null || break; sleep 0.2; done
 	kill -0 "$np" 2>/dev/null && kill -KILL "$np" 2>/dev/null
