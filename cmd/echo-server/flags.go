@@ -17,6 +17,7 @@ type config struct {
 	drain      time.Duration
 	maxConns   int
 	idle       time.Duration
+	metrics    string
 }
 
 type listFlag struct{ values *[]string }
@@ -60,6 +61,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, int) {
 	}
 	fs.DurationVar(&cfg.drain, "drain-timeout", 5*time.Second, "on SIGTERM, how long open connections may go on echoing")
 	fs.IntVar(&cfg.maxConns, "max-conns", 0, "most stream connections open at once; more are closed at once and counted (0: only the fd limit)")
+	fs.StringVar(&cfg.metrics, "metrics-listen", "", "serve Prometheus metrics over HTTP on this `URL` (tcp://, unix://); with activation, name a socket \"metrics\" instead")
 	fs.DurationVar(&cfg.idle, "idle-timeout", 5*time.Minute, "close stream connections silent this long (0: never)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() { fmt.Fprint(stderr, usageHead); fs.PrintDefaults() }

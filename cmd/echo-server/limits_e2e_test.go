@@ -174,26 +174,19 @@ func TestNonReadingClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pushes 100 x 64 MiB")
 	}
+	needTool(t, "socat", "socat")
 	p, addr := startTCP(t, "--loops", "2")
-	var wg sync.WaitGroup
+	// The pushers are socat processes, so that the race-instrumented test
+	// process measures only the well-behaved client.
 	stop := time.Now().Add(4 * time.Second)
-	chunk := echotest.Payload(1<<20, 8)
+	var wg sync.WaitGroup
 	for range 100 {
-		c, err := net.Dial("tcp4", addr)
-		if err != nil {
+		push := exec.Command("timeout", "5", "socat", "-u", "OPEN:/dev/zero,readbytes=67108864", "TCP4:"+addr)
+		if err := push.Start(); err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = c.SetWriteDeadline(stop)
-			for range 64 {
-				if _, err := c.Write(chunk); err != nil {
-					return // the deadline: the server stopped reading us
-				}
-			}
-		}()
+		go func() { defer wg.Done(); _ = push.Wait() }()
 	}
 	rtts := wellBehavedClient(t, addr, stop)
 	wg.Wait()
@@ -208,6 +201,22 @@ func TestNonReadingClients(t *testing.T) {
 	if p99 > 10*time.Millisecond {
 		t.Errorf("well-behaved client p99 %v, want under 10 ms", p99)
 	}
+	p.terminate(t)
+	if in := statValue(t, p, "bytes_in"); in < 100<<20 {
+		t.Fatalf("the pushers sent only %d bytes: they did not load the server", in)
+	}
+}
+
+// statValue reads a counter from the server's final stats line.
+func statValue(t *testing.T, p *proc, key string) int {
+	t.Helper()
+	log := p.stderr.String()
+	i := strings.LastIndex(log, " "+key+"=")
+	if i < 0 {
+		t.Fatalf("no %s in the server log", key)
+	}
+	v, _ := strconv.Atoi(strings.Fields(log[i+len(key)+2:])[0])
+	return v
 }
 
 // wellBehavedClient echoes 4 KiB messages until stop, checking each one,

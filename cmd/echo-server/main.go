@@ -69,7 +69,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
 	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
 	stopped := waitForStop(srv, n, log)
-	n.stopping()
+	n.stopping(cfg.drain)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
 	defer cancel()
 	if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
@@ -126,7 +126,7 @@ func socketsToServe(cfg *config) ([]engine.InheritedFD, error) {
 	case err == nil && len(cfg.listen) > 0:
 		return nil, errors.New("both socket activation (LISTEN_FDS) and --listen given: use one")
 	case err == nil:
-		return fds, nil
+		return withMetricsSocket(fds, cfg.metrics)
 	case !errors.Is(err, engine.ErrNotActivated):
 		return nil, err
 	case len(cfg.listen) == 0:
@@ -141,11 +141,31 @@ func socketsToServe(cfg *config) ([]engine.InheritedFD, error) {
 		}
 		fds = append(fds, fd)
 	}
-	return fds, nil
+	return withMetricsSocket(fds, cfg.metrics)
+}
+
+// withMetricsSocket adds the --metrics-listen socket, named like an
+// inherited metrics socket so that it takes the same path.
+func withMetricsSocket(fds []engine.InheritedFD, url string) ([]engine.InheritedFD, error) {
+	if url == "" {
+		return fds, nil
+	}
+	fd, err := engine.Listen(url)
+	if err != nil {
+		return nil, err
+	}
+	fd.Name = engine.MetricsName
+	return append(fds, fd), nil
 }
 
 // tryCommand is a socat line that exercises one socket.
 func tryCommand(st engine.SocketStats) string {
+	if st.Name == engine.MetricsName {
+		if st.Network == "unix" {
+			return "curl -s --unix-socket " + st.Addr + " http://metrics/metrics"
+		}
+		return "curl -s http://" + st.Addr + "/metrics"
+	}
 	switch st.Network {
 	case "tcp4", "tcp6", "udp4", "udp6":
 		return fmt.Sprintf("echo hello | socat -t2 - %s:%s", st.Network, st.Addr)

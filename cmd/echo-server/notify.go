@@ -58,8 +58,12 @@ func (n *notifier) refresh(srv *engine.Server) {
 	n.send(state)
 }
 
-func (n *notifier) stopping() {
-	n.send("STOPPING=1\nSTATUS=draining")
+// stopping says the server is draining; EXTEND_TIMEOUT_USEC asks systemd
+// to wait for the whole drain (plus a margin) even if TimeoutStopSec is
+// shorter.
+func (n *notifier) stopping(drain time.Duration) {
+	extend := (drain + 2*time.Second).Microseconds()
+	n.send(fmt.Sprintf("STOPPING=1\nSTATUS=draining open connections for up to %v\nEXTEND_TIMEOUT_USEC=%d", drain, extend))
 	if n.ticker != nil {
 		n.ticker.Stop()
 	}

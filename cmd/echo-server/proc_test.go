@@ -68,13 +68,20 @@ const activationWrapper = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
 // and LISTEN_FDS/LISTEN_FDNAMES set, as systemd would.
 func startActivated(t *testing.T, files []*os.File, names []string, args ...string) *proc {
 	t.Helper()
+	return startCmd(t, execActivated(files, names, args...))
+}
+
+// execActivated is the command startActivated runs, for tests that add to
+// its environment before starting it. LISTEN_FDNAMES is left unset when
+// names is nil.
+func execActivated(files []*os.File, names []string, args ...string) *exec.Cmd {
 	cmd := exec.Command("sh", append([]string{"-c", activationWrapper, binary}, args...)...)
 	cmd.ExtraFiles = files
-	cmd.Env = append(os.Environ(), fmt.Sprintf("LISTEN_FDS=%d", len(files)))
+	cmd.Env = append(withoutListenVars(os.Environ()), fmt.Sprintf("LISTEN_FDS=%d", len(files)))
 	if names != nil {
 		cmd.Env = append(cmd.Env, "LISTEN_FDNAMES="+strings.Join(names, ":"))
 	}
-	return startCmd(t, cmd)
+	return cmd
 }
 
 // startCmd starts cmd with its stderr captured, and kills it at test end if
@@ -144,4 +151,11 @@ func (p *proc) terminate(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return p.wait(t, 15*time.Second)
+}
+
+// execServer is the server started directly, with args.
+func execServer(args ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = withoutListenVars(os.Environ())
+	return cmd
 }
