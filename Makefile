@@ -9,7 +9,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/echo-server
 
 test: build lint
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -p 1 -timeout 12m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseActivation -fuzztime 10s ./engine
 
 lint:

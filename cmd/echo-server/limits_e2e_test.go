@@ -188,6 +188,7 @@ func TestNonReadingClients(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = push.Wait() }()
 	}
+	time.Sleep(500 * time.Millisecond) // measure once the 100 processes have started
 	rtts := wellBehavedClient(t, addr, stop)
 	wg.Wait()
 	hwm := procStatus(t, p.cmd.Process.Pid, "VmHWM")
