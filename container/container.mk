@@ -6,7 +6,7 @@ DESTDIR  ?=
 UNITDIR  ?= /etc/systemd/system
 E2E      := container/e2e
 
-.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn e2e-rootfs
+.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/bin/echo-server
@@ -39,6 +39,11 @@ test-podman: build
 
 test-nspawn: build
 	$(E2E)/nspawn-e2e.sh
+
+# container/Containerfile (from source) with a local stand-in for the golang image; not part of
+# test-e2e: ~3 min, copies the Go toolchain into the image store, needs the Go module proxy
+test-image-source:
+	$(E2E)/image-source.sh
 
 # build (or find) the cached Debian rootfs for test-nspawn
 e2e-rootfs:
