@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# quadlet.sh: print the path of a quadlet binary (podman's systemd generator, v4.9.5),
-# built from the Go module proxy once and cached. Debian 12's podman 4.3 has no quadlet.
+# quadlet.sh [VERSION]: print the path of a quadlet binary (podman's systemd generator; default
+# v4.9.5), built from the Go module proxy once and cached. Debian 12's podman 4.3 has none.
 set -euo pipefail
-version=v4.9.5
+version=${1:-v4.9.5}
 cache=${ECHO_E2E_CACHE:-/var/cache/echo-e2e}
 bin=$cache/quadlet-$version
 if [[ ! -x $bin ]]; then
@@ -11,7 +11,7 @@ if [[ ! -x $bin ]]; then
 	(
 		cd "$mod"
 		go mod init quadlet-build >/dev/null 2>&1
-		go get github.com/containers/podman/v4/cmd/quadlet@$version >/dev/null 2>&1
+		go get "github.com/containers/podman/v4/cmd/quadlet@$version" >/dev/null 2>&1
 		mkdir -p "$cache"
 		CGO_ENABLED=0 go build -o "$bin.tmp" github.com/containers/podman/v4/cmd/quadlet
 	) >&2
