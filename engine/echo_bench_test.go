@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -73,3 +74,25 @@ func benchPingPong(b *testing.B, c net.Conn, size int) {
 }
 
 func sizeName(n int) string { return fmt.Sprintf("%dB", n) }
+
+// BenchmarkConnRate measures one connection's whole life: connect, echo 64
+// bytes, close.
+func BenchmarkConnRate(b *testing.B) {
+	_, stats := startServer(b, "tcp4://127.0.0.1:0")
+	msg, got := echotest.Payload(64, 4), make([]byte, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c, err := net.Dial("tcp4", stats[0].Addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, got); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
