@@ -14,6 +14,8 @@ gover=$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
 builder=docker.io/library/golang:$gover
 IMAGE=localhost/echo-server:e2e-source
 hpod() { CONTAINERS_CONF=$E2E_DIR/containers.conf CONTAINERS_STORAGE_CONF=$E2E_DIR/storage.conf podman "$@"; }
+cgroups_snapshot
+on_exit cgroups_cleanup libpod_parent
 
 ctx=$(mktemp -d /tmp/echo-e2e-golang.XXXXXX)
 on_exit rm -rf "$ctx"
