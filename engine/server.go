@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -23,6 +24,8 @@ type Server struct {
 	stoppers []io.Closer // accept and datagram loops, stopped by Shutdown
 
 	loops     sync.WaitGroup // accept, datagram and vsock goroutines
+	enrolling sync.WaitGroup // connections being handed to gnet
+	pending   atomic.Int64   // connections accepted, not yet open in gnet
 	vsockOpen sync.WaitGroup // vsock connections being echoed
 	rejectLog rateLog
 	fdLimit   int64         // RLIMIT_NOFILE at start
@@ -44,6 +47,10 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(o.Loops),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
+		// Go's net already set TCP_NODELAY on every accepted or inherited
+		// TCP conn (the socket gnet dups): TCPDelay only spares gnet a
+		// second setsockopt per connection; it does not clear the option.
+		gnet.WithTCPNoDelay(gnet.TCPDelay),
 		gnet.WithLogger(gnetLogger{log: o.Logger, debug: o.Debug}),
 	)
 	if err != nil {
@@ -130,6 +137,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		_ = c.Close()
 	}
 	s.loops.Wait()
+	s.enrolling.Wait()
 	err := s.drain(ctx)
 	if stopErr := s.client.Stop(); stopErr != nil && !errors.Is(stopErr, context.Canceled) {
 		s.log.Debug("gnet stop", "err", stopErr)
