@@ -90,7 +90,7 @@ ns sh -ec '
 	podman load -q -i /e2e/image.tar >/dev/null'
 
 # --- static checks under the real manager
-out=$(ns systemd-analyze verify echo.socket echo.service echo-container.socket echo-container.service \
+out=$(ns systemd-analyze verify echo.socket echo-metrics.socket echo.service echo-container.socket echo-container.service \
 	echo-container-strict.socket echo-container-strict.service echo@4000.socket echo@4000.service 2>&1) &&
 	[[ -z $out ]] && pass "systemd-analyze verify (in nspawn): no output" || fail "systemd-analyze verify (in nspawn): $out"
 if out=$(ns systemd-analyze security --threshold="$THRESHOLD" echo.service 2>&1); then
@@ -171,7 +171,14 @@ fi
 sleep 5 # more than two watchdog periods of the test drop-in (2 s)
 expect_eq "echo.service after 5 s with WatchdogSec=2s (state MainPID NRestarts)" \
 	"active running $pid 0" "$(show echo.service ActiveState SubState MainPID NRestarts)"
+metrics=$(printf 'GET /metrics HTTP/1.0\r\n\r\n' | ns socat -t2 - UNIX-CONNECT:/run/echo/metrics.sock 2>&1 || true)
+expect_eq "echo-metrics.socket state (its service runs)" "active running" "$(show echo-metrics.socket ActiveState SubState)"
+expect_eq "metrics: bytes echoed on tcp4" 'echo_sent_bytes_total{network="tcp4",socket="echo"} 65536' \
+	"$(grep -F 'echo_sent_bytes_total{network="tcp4"' <<<"$metrics" || echo "no such line in: ${metrics:0:300}")"
+expect_eq "metrics: datagrams echoed on unixgram" 'echo_datagrams_sent_total{network="unixgram",socket="echo"} 1' \
+	"$(grep -F 'echo_datagrams_sent_total{network="unixgram"' <<<"$metrics" || echo "no such line")"
 stop_unit echo
+expect_eq "echo-metrics.socket after stopping echo.socket (PartOf=)" inactive "$(show echo-metrics.socket ActiveState)"
 
 # --- container units, nested podman
 for unit in echo-container echo-container-strict; do

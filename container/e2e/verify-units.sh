@@ -69,8 +69,8 @@ for f in echo-container.socket echo-container-strict.socket quadlet/echo-quadlet
 done
 got=$(section Socket "$REPO/units/echo@.socket" | sed 's/%i/3000/g; s/echo-3000\//echo\//; s/=echo-3000$/=echo/')
 expect_eq "[Socket] of echo@.socket (with %i=3000) matches echo.socket" "$want" "$got"
-expect_eq "[Service] of echo@.service matches echo.service" \
-	"$(section Service "$REPO/units/echo.service")" "$(section Service "$REPO/units/echo@.service")"
+expect_eq "[Service] of echo@.service matches echo.service (but Sockets=)" \
+	"$(section Service "$REPO/units/echo.service" | grep -v '^Sockets=')" "$(section Service "$REPO/units/echo@.service")"
 
 # quadlet: Debian 12's podman 4.3 has none; build quadlet from the module proxy (cached) at the
 # first version with the keys used (4.4.0) and a late 4.x, and check what they generate.
