@@ -28,7 +28,11 @@ type datagramLoop struct {
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrAny
 	skip  []bool // per datagram of the batch: no reply
-	size  int    // bytes per buffer: the largest datagram the socket can carry
+	// slab holds the batch's buffers. It is mapped directly rather than
+	// allocated from the Go heap: several MiB per socket would start the
+	// garbage collector during start-up, and untouched pages cost nothing.
+	slab []byte
+	size int // bytes per buffer: the largest datagram the socket can carry
 
 	n, next int   // received in this batch; next to send
 	err     error // recvmmsg error of this batch
@@ -39,7 +43,6 @@ type datagramLoop struct {
 func (s *Server) serveDatagram(sv *served) error {
 	d, err := newDatagramLoop(sv)
 	if err != nil {
-		_ = closeFD(sv.FD)
 		return err
 	}
 	s.stoppers = append(s.stoppers, d)
@@ -51,6 +54,7 @@ func (s *Server) serveDatagram(sv *served) error {
 	return nil
 }
 
+// newDatagramLoop takes ownership of sv.FD: on error it is closed.
 func newDatagramLoop(sv *served) (*datagramLoop, error) {
 	batch, size := inetBatch, 1<<16
 	if sv.Domain == unix.AF_UNIX {
@@ -59,19 +63,25 @@ func newDatagramLoop(sv *served) (*datagramLoop, error) {
 			size = max(size, sndbuf)
 		}
 	}
+	slab, err := unix.Mmap(-1, 0, batch*size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		_ = closeFD(sv.FD)
+		return nil, os.NewSyscallError("mmap", err)
+	}
 	f := os.NewFile(uintptr(sv.FD), sv.Name)
 	rc, err := f.SyscallConn()
 	if err != nil {
+		_ = f.Close()
+		_ = unix.Munmap(slab)
 		return nil, err
 	}
 	d := &datagramLoop{
-		sv: sv, f: f, rc: rc, size: size,
+		sv: sv, f: f, rc: rc, size: size, slab: slab,
 		msgs:  make([]unix.Mmsghdr, batch),
 		iovs:  make([]unix.Iovec, batch),
 		names: make([]unix.RawSockaddrAny, batch),
 		skip:  make([]bool, batch),
 	}
-	slab := make([]byte, batch*size)
 	for i := range d.msgs {
 		d.iovs[i].Base = &slab[i*size]
 		d.msgs[i].Hdr.Iov = &d.iovs[i]
@@ -88,6 +98,7 @@ func newDatagramLoop(sv *served) (*datagramLoop, error) {
 func (d *datagramLoop) Close() error { return d.f.SetDeadline(time.Unix(1, 0)) }
 
 func (d *datagramLoop) run(s *Server) {
+	defer func() { _ = unix.Munmap(d.slab) }()
 	defer d.f.Close()
 	for {
 		if err := d.rc.Read(d.recvFn); err != nil {
