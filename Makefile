@@ -4,11 +4,15 @@ BIN     := bin/echo-server
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build test lint run fuzz clean
+.PHONY: build test test-go lint run clean
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/echo-server
 
-test: build lint
+# test: everything CI runs (root, Debian 12; .ci/run installs the tools): the Go tests, then the
+# units under systemd in nspawn and the image under podman (container/container.mk).
+test: test-go test-e2e
+
+test-go: build lint
 	$(GO) test -race -count=1 -p 1 -timeout 12m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseActivation -fuzztime 10s ./engine
 
