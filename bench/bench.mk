@@ -2,7 +2,7 @@
 BENCH_BIN    := bench/bin
 BENCH_CFLAGS := -O2 -Wall -Wextra
 
-.PHONY: bench bench-quick bench-bins bench-setup
+.PHONY: bench bench-quick bench-bins bench-setup bench-startup soak
 
 # The whole matrix, 3 runs per cell: writes bench/results/<date>-<host>.{md,jsonl,png}.
 bench: build bench-bins
@@ -12,6 +12,17 @@ bench: build bench-bins
 bench-quick: build bench-bins
 	$(BENCH_BIN)/benchrun -profile quick -reps 1 -duration 500ms -warmup 100ms \
 		-out $(BENCH_BIN)/quick -command "make bench-quick"
+
+# Cold start with six inherited sockets: exec to READY=1 and to the first echo (root: it starts
+# the server as PID 1 of a new PID namespace so that LISTEN_PID is right without a shell).
+bench-startup: build bench-bins
+	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 1
+	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 2
+
+# Mixed load, abusive clients and restarts for SOAK_TIME (not in CI); writes bench/results/soak-*.md.
+SOAK_TIME ?= 10m
+soak: build bench-bins
+	$(BENCH_BIN)/soak -server $(BIN) -duration $(SOAK_TIME) -command "make soak SOAK_TIME=$(SOAK_TIME)"
 
 # loadgen, benchrun and every peer server, Go and C.
 bench-bins:

@@ -42,8 +42,8 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 	st := c.Context().(*connState)
 	sv := st.sv
-	if h.idleTimeout > 0 {
-		st.active.Store(true)
+	if h.idleTimeout > 0 && !st.active.Load() {
+		st.active.Store(true) // a load first: no locked write on every message
 	}
 	buf, _ := c.Next(-1)
 	n, err := c.Write(buf)

@@ -196,7 +196,11 @@ func SockaddrString(sa unix.Sockaddr) string {
 	case *unix.SockaddrUnix:
 		return a.Name
 	case *unix.SockaddrVM:
-		return fmt.Sprintf("vsock:%d:%d", a.CID, a.Port)
+		cid := strconv.FormatUint(uint64(a.CID), 10)
+		if a.CID == unix.VMADDR_CID_ANY {
+			cid = "any"
+		}
+		return fmt.Sprintf("%s:%d", cid, a.Port)
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -176,6 +177,9 @@ func tryCommand(st engine.SocketStats) string {
 		return "echo hello | socat - unix-connect:" + st.Addr
 	case "unixgram":
 		return fmt.Sprintf("echo hello | socat -t2 - unix-sendto:%s,bind=/tmp/echo-client-$$.sock", st.Addr)
+	case "vsock":
+		port := st.Addr[strings.LastIndexByte(st.Addr, ':')+1:]
+		return "echo hello | socat - VSOCK-CONNECT:CID:" + port + "   (from a VM peer; CID: this host's)"
 	}
 	return ""
 }
