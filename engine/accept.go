@@ -49,7 +49,7 @@ func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) 
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) {
+			if s.isStopping() || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) {
 				return
 			}
 			backoff = s.acceptBackoff(sv, err, backoff)
@@ -92,6 +92,15 @@ func (s *Server) enroll(c net.Conn, sv *served) {
 	if _, err := s.client.EnrollContext(c, &connState{sv: sv}); err != nil {
 		sv.stats.errors.Add(1)
 		s.log.Warn("connection not enrolled", "socket", sv.Name, "err", err)
+	}
+}
+
+func (s *Server) isStopping() bool {
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -38,10 +38,8 @@ func (s *Server) nearFDLimit() bool {
 func (s *Server) waitForFD(c net.Conn, sv *served) bool {
 	var backoff time.Duration
 	for !canDup(c) {
-		select {
-		case <-s.stopping:
+		if s.isStopping() {
 			return false
-		default:
 		}
 		backoff = s.acceptBackoff(sv, unix.EMFILE, backoff)
 	}

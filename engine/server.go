@@ -23,15 +23,16 @@ type Server struct {
 	client   *gnet.Client
 	stoppers []io.Closer // accept and datagram loops, stopped by Shutdown
 
-	loops     sync.WaitGroup // accept, datagram and vsock goroutines
-	enrolling sync.WaitGroup // connections being handed to gnet
-	pending   atomic.Int64   // connections accepted, not yet open in gnet
-	vsockOpen sync.WaitGroup // vsock connections being echoed
-	rejectLog rateLog
-	fdLimit   int64         // RLIMIT_NOFILE at start
-	stopping  chan struct{} // closed when Shutdown begins
-	done      chan struct{}
-	doneOnce  sync.Once
+	loops      sync.WaitGroup // accept, datagram and vsock goroutines
+	enrolling  sync.WaitGroup // connections being handed to gnet
+	pending    atomic.Int64   // connections accepted, not yet open in gnet
+	vsockOpen  sync.WaitGroup // vsock connections being echoed
+	vsockConns connSet
+	rejectLog  rateLog
+	fdLimit    int64         // RLIMIT_NOFILE at start
+	stopping   chan struct{} // closed when Shutdown begins
+	done       chan struct{}
+	doneOnce   sync.Once
 }
 
 // New prepares a server for sockets that Adopt returned; the server owns and
@@ -139,6 +140,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.loops.Wait()
 	s.enrolling.Wait()
 	err := s.drain(ctx)
+	s.vsockConns.closeAll()
 	if stopErr := s.client.Stop(); stopErr != nil && !errors.Is(stopErr, context.Canceled) {
 		s.log.Debug("gnet stop", "err", stopErr)
 	}

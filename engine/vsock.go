@@ -35,6 +35,8 @@ func (s *Server) serveVsock(sv *served) error {
 
 func (s *Server) echoVsock(c net.Conn, sv *served) {
 	defer s.vsockOpen.Done()
+	s.vsockConns.add(c)
+	defer s.vsockConns.remove(c)
 	defer c.Close()
 	sv.stats.accepted.Add(1)
 	sv.stats.open.Add(1)
@@ -46,5 +48,35 @@ func (s *Server) echoVsock(c net.Conn, sv *served) {
 	sv.stats.bytesOut.Add(uint64(n))
 	if err != nil {
 		sv.stats.errors.Add(1)
+	}
+}
+
+// connSet holds the vsock connections being echoed, so that Shutdown can
+// close those still open when the drain time is over.
+type connSet struct {
+	mu sync.Mutex
+	m  map[net.Conn]struct{}
+}
+
+func (cs *connSet) add(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.m == nil {
+		cs.m = make(map[net.Conn]struct{})
+	}
+	cs.m[c] = struct{}{}
+}
+
+func (cs *connSet) remove(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	delete(cs.m, c)
+}
+
+func (cs *connSet) closeAll() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for c := range cs.m {
+		_ = c.Close()
 	}
 }
