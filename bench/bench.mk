@@ -2,7 +2,7 @@
 BENCH_BIN    := bench/bin
 BENCH_CFLAGS := -O2 -Wall -Wextra
 
-.PHONY: bench bench-quick bench-bins bench-setup bench-startup soak
+.PHONY: bench bench-quick bench-bins bench-setup bench-startup bench-multicore soak
 
 # The whole matrix, 3 runs per cell: writes bench/results/<date>-<host>.{md,jsonl,png}.
 bench: build bench-bins
@@ -18,6 +18,10 @@ bench-quick: build bench-bins
 bench-startup: build bench-bins
 	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 1
 	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 2
+
+# One event loop on one core against two loops on both cores (the load generator on core 1).
+bench-multicore: build bench-bins
+	bench/multicore.sh 3
 
 # Mixed load, abusive clients and restarts for SOAK_TIME (not in CI); writes bench/results/soak-*.md.
 SOAK_TIME ?= 10m
