@@ -26,12 +26,7 @@ func (s *Server) serveStreamListener(sv *served) error {
 	if err != nil {
 		return err
 	}
-	s.stoppers = append(s.stoppers, ln)
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
-		s.acceptLoop(ln, sv, func(c net.Conn) { s.enrollAsync(c, sv) })
-	}()
+	s.run(ln, func() { s.acceptLoop(ln, sv, func(c net.Conn) { s.enrollAsync(c, sv) }) })
 	return nil
 }
 

@@ -45,12 +45,7 @@ func (s *Server) serveDatagram(sv *served) error {
 	if err != nil {
 		return err
 	}
-	s.stoppers = append(s.stoppers, d)
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
-		d.run(s)
-	}()
+	s.run(d, func() { d.run(s) })
 	return nil
 }
 

@@ -95,12 +95,7 @@ func (s *Server) serveMetrics(sv *served) error {
 	if err != nil {
 		return err
 	}
-	s.stoppers = append(s.stoppers, ln)
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
-		s.acceptLoop(ln, sv, s.answerScrape)
-	}()
+	s.run(ln, func() { s.acceptLoop(ln, sv, s.answerScrape) })
 	return nil
 }
 

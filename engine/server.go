@@ -110,6 +110,16 @@ func (s *Server) serve(sv *served) error {
 	return fmt.Errorf("unknown kind %v", sv.Kind)
 }
 
+// run runs loop in a goroutine until Shutdown closes stop.
+func (s *Server) run(stop io.Closer, loop func()) {
+	s.stoppers = append(s.stoppers, stop)
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		loop()
+	}()
+}
+
 func (s *Server) markDone() { s.doneOnce.Do(func() { close(s.done) }) }
 
 // Done is closed when nothing is left to serve: only after the last

@@ -21,15 +21,12 @@ func (s *Server) serveVsock(sv *served) error {
 	if err != nil {
 		return err
 	}
-	s.stoppers = append(s.stoppers, ln)
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
+	s.run(ln, func() {
 		s.acceptLoop(ln, sv, func(c net.Conn) {
 			s.vsockOpen.Add(1)
 			go s.echoVsock(c, sv)
 		})
-	}()
+	})
 	return nil
 }
 

@@ -59,7 +59,7 @@ func TestSystemdSocketActivate(t *testing.T) {
 			for _, fam := range run.families {
 				s := activationSocket(t, fam, dir)
 				socks = append(socks, s)
-				args = append(args, "-l", s.addr)
+				args = append(args, "-l", s.Addr)
 			}
 			args = append(args, "--fdname="+strings.Join(run.families, ":"), binary, "--loops", "1")
 			p := startCmd(t, exec.Command(ssa, args...))
@@ -68,7 +68,7 @@ func TestSystemdSocketActivate(t *testing.T) {
 			// the kernel queues its connection or datagram meanwhile.
 			for _, s := range socks {
 				checkEcho(t, s, dir)
-				p.waitLog(t, "name="+s.name+" ", 1)
+				p.waitLog(t, "name="+s.Name+" ", 1)
 			}
 			if code := p.terminate(t); code != 0 {
 				t.Fatalf("exit code = %d", code)
@@ -79,14 +79,14 @@ func TestSystemdSocketActivate(t *testing.T) {
 
 // activationSocket picks an address for systemd-socket-activate -l.
 func activationSocket(t *testing.T, family, dir string) testSocket {
-	s := testSocket{name: family, network: family}
+	s := testSocket{Name: family, Network: family}
 	switch family {
 	case "tcp4", "udp4":
-		s.addr = fmt.Sprintf("127.0.0.1:%d", freePort(t, family, "127.0.0.1"))
+		s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t, family, "127.0.0.1"))
 	case "tcp6", "udp6":
-		s.addr = fmt.Sprintf("[::1]:%d", freePort(t, family, "::1"))
+		s.Addr = fmt.Sprintf("[::1]:%d", freePort(t, family, "::1"))
 	default:
-		s.addr = filepath.Join(dir, family+".sock")
+		s.Addr = filepath.Join(dir, family+".sock")
 	}
 	return s
 }

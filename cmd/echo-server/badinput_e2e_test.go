@@ -22,12 +22,12 @@ func TestBadFDsBesideGoodOnes(t *testing.T) {
 	}
 	defer regular.Close()
 	tcp, udp := listenFamily(t, "tcp4", dir), listenFamily(t, "udp4", dir)
-	files := []*os.File{regular, nil, tcp.file, seqpacketFile(t), udp.file}
+	files := []*os.File{regular, nil, tcp.File, seqpacketFile(t), udp.File}
 	names := []string{"config", "gone", "tcp", "seq", "udp"}
 	p := startActivated(t, files, names)
 	p.waitLog(t, "msg=serving", 2)
-	checkEcho(t, testSocket{name: "tcp", network: "tcp4", addr: tcp.addr}, dir)
-	checkEcho(t, testSocket{name: "udp", network: "udp4", addr: udp.addr}, dir)
+	checkEcho(t, testSocket{Name: "tcp", Network: "tcp4", Addr: tcp.Addr}, dir)
+	checkEcho(t, testSocket{Name: "udp", Network: "udp4", Addr: udp.Addr}, dir)
 	log := p.stderr.String()
 	for _, want := range []string{
 		"fd 3 (config): not a socket but a regular file",

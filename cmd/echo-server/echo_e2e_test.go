@@ -21,41 +21,38 @@ var (
 // checkEcho checks one socket the server serves, byte for byte.
 func checkEcho(t *testing.T, s testSocket, dir string) {
 	t.Helper()
-	c, err := echotest.Dial(s.network, s.addr, dir)
+	c, err := echotest.Dial(s.Network, s.Addr, dir)
 	if err != nil {
-		t.Fatalf("%s: %v", s.name, err)
+		t.Fatalf("%s: %v", s.Name, err)
 	}
 	defer c.Close()
-	switch s.network {
+	switch s.Network {
 	case "udp4", "udp6", "unixgram":
 		for _, n := range datagramSizes {
 			if err := echotest.Datagram(c, echotest.Payload(n, 7), 5*time.Second); err != nil {
-				t.Errorf("%s: %v", s.name, err)
+				t.Errorf("%s: %v", s.Name, err)
 			}
 		}
 		return
 	}
 	for _, n := range streamSizes {
 		if err := echotest.Stream(c, echotest.Payload(n, 7), 30*time.Second); err != nil {
-			t.Errorf("%s: %v", s.name, err)
+			t.Errorf("%s: %v", s.Name, err)
 		}
 	}
 }
 
 func TestActivatedEveryFamily(t *testing.T) {
 	dir := shortDir(t)
-	var socks []testSocket
-	for _, fam := range allFamilies {
-		socks = append(socks, listenFamily(t, fam, dir))
-	}
+	socks := familySockets(t, dir)
 	files, names := filesAndNames(socks)
 	p := startActivated(t, files, names, "--loops", "2")
 	p.waitLog(t, "msg=serving", len(socks))
 	for _, s := range socks {
-		p.waitLog(t, "name="+s.name, 1)
-		t.Run(s.name, func(t *testing.T) { checkEcho(t, s, dir) })
+		p.waitLog(t, "name="+s.Name, 1)
+		t.Run(s.Name, func(t *testing.T) { checkEcho(t, s, dir) })
 	}
-	t.Run("200 concurrent tcp clients", func(t *testing.T) { concurrentClients(t, socks[0].addr, 200) })
+	t.Run("200 concurrent tcp clients", func(t *testing.T) { concurrentClients(t, socks[0].Addr, 200) })
 	if code := p.terminate(t); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
@@ -122,8 +119,8 @@ func TestAcceptYes(t *testing.T) {
 // it closes, and one that stays open is cut at --drain-timeout; exit is 0.
 func TestDrainOnSIGTERM(t *testing.T) {
 	sock := listenFamily(t, "tcp4", "")
-	p := startActivated(t, []*os.File{sock.file}, []string{"tcp"}, "--drain-timeout", "700ms")
-	c, err := net.Dial("tcp4", sock.addr)
+	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--drain-timeout", "700ms")
+	c, err := net.Dial("tcp4", sock.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,9 +51,9 @@ func cpuTicks(t *testing.T, pid int) int {
 
 func startTCP(t *testing.T, args ...string) (*proc, string) {
 	sock := listenFamily(t, "tcp4", "")
-	p := startActivated(t, []*os.File{sock.file}, []string{"tcp"}, args...)
+	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, args...)
 	p.waitLog(t, "msg=serving", 1)
-	return p, sock.addr
+	return p, sock.Addr
 }
 
 func TestMaxConns(t *testing.T) {
@@ -133,13 +133,13 @@ func TestIdleTimeout(t *testing.T) {
 func TestFDExhaustion(t *testing.T) {
 	sock := listenFamily(t, "tcp4", "")
 	cmd := exec.Command("sh", "-c", "ulimit -n 48; "+activationWrapper, binary, "--loops", "1")
-	cmd.ExtraFiles = []*os.File{sock.file}
+	cmd.ExtraFiles = []*os.File{sock.File}
 	cmd.Env = append(os.Environ(), "LISTEN_FDS=1", "LISTEN_FDNAMES=tcp")
 	p := startCmd(t, cmd)
 	p.waitLog(t, "msg=serving", 1)
 	var conns []net.Conn
 	for range 60 { // more than the server has fds for; the kernel queues the rest
-		c, err := net.Dial("tcp4", sock.addr)
+		c, err := net.Dial("tcp4", sock.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}

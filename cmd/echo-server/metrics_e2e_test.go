@@ -16,16 +16,16 @@ import (
 // Prometheus text format with the counters of every other socket.
 func TestMetricsSocket(t *testing.T) {
 	tcp, metrics := listenFamily(t, "tcp4", ""), listenFamily(t, "tcp4", "")
-	p := startActivated(t, []*os.File{tcp.file, metrics.file}, []string{"tcp", "metrics"})
+	p := startActivated(t, []*os.File{tcp.File, metrics.File}, []string{"tcp", "metrics"})
 	p.waitLog(t, "msg=serving", 2)
-	c, err := net.Dial("tcp4", tcp.addr)
+	c, err := net.Dial("tcp4", tcp.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := echotest.Stream(c, echotest.Payload(1000, 1), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	body := scrape(t, "http://"+metrics.addr+"/metrics")
+	body := scrape(t, "http://"+metrics.Addr+"/metrics")
 	for _, want := range []string{
 		`echo_received_bytes_total{network="tcp4",socket="tcp"} 1000`,
 		`echo_connections_open{network="tcp4",socket="tcp"} 1`,

@@ -53,10 +53,7 @@ func nextNotify(t *testing.T, msgs <-chan string, want string) string {
 // It also logs the time from exec to READY=1 with six sockets.
 func TestSdNotify(t *testing.T) {
 	dir := shortDir(t)
-	var socks []testSocket
-	for _, fam := range allFamilies {
-		socks = append(socks, listenFamily(t, fam, dir))
-	}
+	socks := familySockets(t, dir)
 	files, names := filesAndNames(socks)
 	path, msgs := notifySocket(t)
 	cmd := execActivated(files, names, "--drain-timeout", "1s")

@@ -34,7 +34,7 @@ func TestZeroLossRestart(t *testing.T) {
 					return
 				default:
 				}
-				c, err := net.Dial("tcp4", tcp.addr)
+				c, err := net.Dial("tcp4", tcp.Addr)
 				if err == nil {
 					err = echotest.Stream(c, msg, 10*time.Second)
 					c.Close()
@@ -47,7 +47,7 @@ func TestZeroLossRestart(t *testing.T) {
 			}
 		}()
 	}
-	udpSent, udpBack := udpTicker(t, udp.addr, stop, &wg)
+	udpSent, udpBack := udpTicker(t, udp.Addr, stop, &wg)
 
 	for restart := range 6 {
 		p := startActivated(t, files, names, "--loops", "1", "--drain-timeout", "3s")
@@ -118,7 +118,7 @@ func TestTenThousandConnections(t *testing.T) {
 	}
 	const n = 10000
 	sock := listenFamily(t, "tcp4", "")
-	p := startActivated(t, []*os.File{sock.file}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
+	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
 	p.waitLog(t, "msg=serving", 1)
 	pid := p.cmd.Process.Pid
 	before := procStatus(t, pid, "VmRSS")
@@ -129,7 +129,7 @@ func TestTenThousandConnections(t *testing.T) {
 		}
 	}()
 	for i := range n {
-		c, err := net.Dial("tcp4", sock.addr)
+		c, err := net.Dial("tcp4", sock.Addr)
 		if err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"net"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -11,60 +9,27 @@ import (
 )
 
 // testSocket is a socket the test made to pass to the server.
-type testSocket struct {
-	name, network, addr string
-	file                *os.File
-}
+type testSocket = echotest.Socket
 
 // listenFamily creates a listening (or bound datagram) socket of network
-// on loopback or in dir and returns it as a file to pass on.
+// on loopback or in dir, named by its network, to pass to the server.
 func listenFamily(t *testing.T, network, dir string) testSocket {
 	t.Helper()
-	var (
-		f    *os.File
-		addr string
-		err  error
-	)
-	switch network {
-	case "tcp4", "tcp6", "unix":
-		var ln net.Listener
-		ln, err = net.Listen(network, loopback(network, dir))
-		if ul, ok := ln.(*net.UnixListener); ok {
-			ul.SetUnlinkOnClose(false) // the server keeps serving the path
-		}
-		if err == nil {
-			addr = ln.Addr().String()
-			f, err = ln.(filer).File()
-			_ = ln.Close()
-		}
-	default:
-		var pc net.PacketConn
-		pc, err = net.ListenPacket(network, loopback(network, dir))
-		if err == nil {
-			addr = pc.LocalAddr().String()
-			f, err = pc.(filer).File()
-			_ = pc.Close()
-		}
-	}
+	s, err := echotest.Listen(network, network, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = f.Close() })
-	return testSocket{name: network, network: network, addr: addr, file: f}
+	t.Cleanup(func() { _ = s.File.Close() })
+	return s
 }
 
-type filer interface{ File() (*os.File, error) }
-
-func loopback(network, dir string) string {
-	switch network {
-	case "tcp4", "udp4":
-		return "127.0.0.1:0"
-	case "tcp6", "udp6":
-		return "[::1]:0"
-	case "unix":
-		return filepath.Join(dir, "s.sock")
+// familySockets is one socket of every family.
+func familySockets(t *testing.T, dir string) []testSocket {
+	var socks []testSocket
+	for _, fam := range allFamilies {
+		socks = append(socks, listenFamily(t, fam, dir))
 	}
-	return filepath.Join(dir, "g.sock")
+	return socks
 }
 
 func shortDir(t *testing.T) string {
@@ -91,8 +56,8 @@ func filesAndNames(socks []testSocket) ([]*os.File, []string) {
 	var files []*os.File
 	var names []string
 	for _, s := range socks {
-		files = append(files, s.file)
-		names = append(names, s.name)
+		files = append(files, s.File)
+		names = append(names, s.Name)
 	}
 	return files, names
 }

@@ -8,50 +8,19 @@ package activate
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // Socket is a socket held by the harness, as systemd holds it.
-type Socket struct {
-	Name, Network, Addr string
-	File                *os.File
-}
+type Socket = echotest.Socket
 
-// Listen creates a socket on loopback or, for unix networks, in dir. The
-// networks are tcp4, tcp6, udp4, udp6, unix and unixgram.
-func Listen(name, network, dir string) (Socket, error) {
-	addr := map[string]string{"tcp4": "127.0.0.1:0", "udp4": "127.0.0.1:0", "tcp6": "[::1]:0", "udp6": "[::1]:0"}[network]
-	if addr == "" {
-		addr = filepath.Join(dir, name+".sock")
-	}
-	s := Socket{Name: name, Network: network}
-	var err error
-	switch network {
-	case "tcp4", "tcp6", "unix":
-		var ln net.Listener
-		if ln, err = net.Listen(network, addr); err == nil {
-			if ul, ok := ln.(*net.UnixListener); ok {
-				ul.SetUnlinkOnClose(false)
-			}
-			s.Addr = ln.Addr().String()
-			s.File, err = ln.(interface{ File() (*os.File, error) }).File()
-			_ = ln.Close()
-		}
-	default:
-		var pc net.PacketConn
-		if pc, err = net.ListenPacket(network, addr); err == nil {
-			s.Addr = pc.LocalAddr().String()
-			s.File, err = pc.(interface{ File() (*os.File, error) }).File()
-			_ = pc.Close()
-		}
-	}
-	return s, err
-}
+// Listen creates a socket for the server: see echotest.Listen.
+func Listen(name, network, dir string) (Socket, error) { return echotest.Listen(name, network, dir) }
 
 // Command returns the server command with sockets passed as fds 3.. and
 // extra environment variables; start it with Start.

@@ -1,0 +1,48 @@
+package echotest
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+)
+
+// Socket is a socket made to be handed to a server as an inherited fd,
+// the way systemd holds the sockets of a .socket unit.
+type Socket struct {
+	Name, Network, Addr string
+	File                *os.File // a duplicate for ExtraFiles; the caller closes it
+}
+
+// Listen creates a listening (stream) or bound (datagram) socket: tcp4 and
+// udp4 on 127.0.0.1, tcp6 and udp6 on ::1, unix and unixgram at
+// dir/NAME.sock, each on a port or path of its own.
+func Listen(name, network, dir string) (Socket, error) {
+	addr := map[string]string{"tcp4": "127.0.0.1:0", "udp4": "127.0.0.1:0", "tcp6": "[::1]:0", "udp6": "[::1]:0"}[network]
+	if addr == "" {
+		addr = filepath.Join(dir, name+".sock")
+	}
+	s := Socket{Name: name, Network: network}
+	var err error
+	switch network {
+	case "tcp4", "tcp6", "unix":
+		var ln net.Listener
+		if ln, err = net.Listen(network, addr); err == nil {
+			if ul, ok := ln.(*net.UnixListener); ok {
+				ul.SetUnlinkOnClose(false) // the server goes on serving the path
+			}
+			s.Addr = ln.Addr().String()
+			s.File, err = ln.(filer).File()
+			_ = ln.Close()
+		}
+	default:
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket(network, addr); err == nil {
+			s.Addr = pc.LocalAddr().String()
+			s.File, err = pc.(filer).File()
+			_ = pc.Close()
+		}
+	}
+	return s, err
+}
+
+type filer interface{ File() (*os.File, error) }
