@@ -20,6 +20,10 @@ const (
 // buffers back to the same senders, so no byte is copied in user space.
 // recvmmsg/sendmmsg are called directly with x/sys (x/net's batch API
 // allocates per call): the loop allocates nothing after newDatagramLoop.
+// They are raw syscalls, without the scheduler hand-off of unix.Syscall6:
+// the socket is non-blocking, so they never block, and skipping the
+// hand-off cut server CPU per datagram from 5.3-5.6 to 4.9-5.0 µs
+// (udp n=50 l=64; the C recvmmsg/sendmmsg echo: 4.7-5.0).
 type datagramLoop struct {
 	sv    *served
 	f     *os.File // pollable wrapper of the adopted fd; Close stops the loop
@@ -120,7 +124,7 @@ func (d *datagramLoop) recv(fd uintptr) bool {
 		d.iovs[i].SetLen(d.size)
 	}
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[0])), uintptr(len(d.msgs)), 0, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[0])), uintptr(len(d.msgs)), 0, 0, 0)
 		switch e {
 		case 0:
 			d.n, d.next, d.err = int(r), 0, nil
@@ -182,7 +186,7 @@ func (d *datagramLoop) send(fd uintptr) bool {
 		for end < d.n && !d.skip[end] {
 			end++
 		}
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[d.next])), uintptr(end-d.next), 0, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[d.next])), uintptr(end-d.next), 0, 0, 0)
 		switch {
 		case e == 0:
 			d.countSent(int(r))
