@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,6 +118,10 @@ func TestTenThousandConnections(t *testing.T) {
 		t.Skip("opens 10,000 connections")
 	}
 	const n = 10000
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur < n+200 {
+		t.Skipf("RLIMIT_NOFILE is %d (hard %d): 10,000 connections need %d fds in the test and in the server; raise the hard limit", rl.Cur, rl.Max, n+200)
+	}
 	sock := listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
 	p.waitLog(t, "msg=serving", 1)
