@@ -24,7 +24,8 @@ type Server struct {
 	stoppers []io.Closer // accept and datagram loops, stopped by Shutdown
 
 	loops      sync.WaitGroup // accept, datagram and vsock goroutines
-	enrolling  sync.WaitGroup // connections being handed to gnet
+	enrolling  sync.WaitGroup // the enroller pool
+	toEnroll   chan accepted  // accepted connections for the enroller pool
 	pending    atomic.Int64   // connections accepted, not yet open in gnet
 	vsockOpen  sync.WaitGroup // vsock connections being echoed
 	vsockConns connSet
@@ -71,6 +72,7 @@ func (s *Server) Start() error {
 		s.closeSocketFDs()
 		return fmt.Errorf("engine: start event loops: %w", err)
 	}
+	s.startEnrollers()
 	started, connsOnly := 0, true
 	for _, sv := range s.sockets {
 		if err := s.serve(sv); err != nil {
@@ -81,6 +83,7 @@ func (s *Server) Start() error {
 		connsOnly = connsOnly && sv.Kind == StreamConn
 	}
 	if started == 0 {
+		s.stopEnrollers()
 		_ = s.client.Stop()
 		return ErrNothingToServe
 	}
@@ -108,6 +111,12 @@ func (s *Server) serve(sv *served) error {
 		return s.serveVsock(sv)
 	}
 	return fmt.Errorf("unknown kind %v", sv.Kind)
+}
+
+// stopEnrollers ends the enroller pool once nothing can send to it.
+func (s *Server) stopEnrollers() {
+	close(s.toEnroll)
+	s.enrolling.Wait()
 }
 
 // run runs loop in a goroutine until Shutdown closes stop.
@@ -148,7 +157,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		_ = c.Close()
 	}
 	s.loops.Wait()
-	s.enrolling.Wait()
+	s.stopEnrollers()
 	err := s.drain(ctx)
 	s.vsockConns.closeAll()
 	if stopErr := s.client.Stop(); stopErr != nil && !errors.Is(stopErr, context.Canceled) {
