@@ -42,8 +42,13 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	o := loadOptions(opts)
 	s := &Server{opts: o, log: o.Logger, done: make(chan struct{}), stopping: make(chan struct{}), fdLimit: fdLimit()}
 	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout}
+	connsOnly := len(sockets) > 0
 	for _, sk := range sockets {
 		s.sockets = append(s.sockets, &served{Socket: sk})
+		connsOnly = connsOnly && sk.Kind == StreamConn
+	}
+	if connsOnly { // set before any event loop runs OnClose
+		s.handler.onIdle = s.markDone
 	}
 	cli, err := gnet.NewClient(s.handler,
 		gnet.WithMulticore(true),
@@ -73,25 +78,21 @@ func (s *Server) Start() error {
 		return fmt.Errorf("engine: start event loops: %w", err)
 	}
 	s.startEnrollers()
-	started, connsOnly := 0, true
+	started := 0
 	for _, sv := range s.sockets {
 		if err := s.serve(sv); err != nil {
 			s.log.Error("socket not served", "fd", sv.FD, "name", sv.Name, "err", err)
 			continue
 		}
 		started++
-		connsOnly = connsOnly && sv.Kind == StreamConn
 	}
 	if started == 0 {
 		s.stopEnrollers()
 		_ = s.client.Stop()
 		return ErrNothingToServe
 	}
-	if connsOnly {
-		s.handler.onIdle = s.markDone
-		if s.handler.open.Load() == 0 {
-			s.markDone()
-		}
+	if s.handler.onIdle != nil && s.handler.open.Load() == 0 {
+		s.markDone() // every connection closed before Start returned
 	}
 	return nil
 }

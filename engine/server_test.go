@@ -189,3 +189,51 @@ func TestVsockListenerReady(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 }
+
+// TestAcceptYesDone: a server given only connected sockets (systemd
+// Accept=yes) echoes on them and closes Done when the last one closes.
+func TestAcceptYesDone(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	serverSide, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := serverSide.(*net.TCPConn).File()
+	serverSide.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := New(AdoptAll([]InheritedFD{{FD: int(f.Fd()), Name: "conn"}}, log), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := echotest.Stream(client, echotest.Payload(256<<10, 3), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-srv.Done():
+		t.Fatal("Done before the connection closed")
+	default:
+	}
+	client.Close()
+	select {
+	case <-srv.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after the last connection closed")
+	}
+	_ = srv.Shutdown(context.Background())
+}
