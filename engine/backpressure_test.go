@@ -39,16 +39,11 @@ func TestPollerFDIsReachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Stop()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	c, server, err := echotest.AcceptedPair()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	c, err := net.Dial("tcp4", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	defer server.Close()
 	if _, err := cli.Enroll(c); err != nil {
 		t.Fatal(err)
 	}

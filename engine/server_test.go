@@ -193,25 +193,11 @@ func TestVsockListenerReady(t *testing.T) {
 // TestAcceptYesDone: a server given only connected sockets (systemd
 // Accept=yes) echoes on them and closes Done when the last one closes.
 func TestAcceptYesDone(t *testing.T) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp4", ln.Addr().String())
+	client, f, err := echotest.AcceptedPair()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	serverSide, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := serverSide.(*net.TCPConn).File()
-	serverSide.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer f.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := New(AdoptAll([]InheritedFD{{FD: int(f.Fd()), Name: "conn"}}, log), WithLogger(log))

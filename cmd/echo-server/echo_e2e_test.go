@@ -85,25 +85,11 @@ func concurrentClients(t *testing.T, addr string, n int) {
 // TestAcceptYes passes one connected socket, as systemd's Accept=yes does:
 // it is echoed, and the server exits 0 once the peer closes it.
 func TestAcceptYes(t *testing.T) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp4", ln.Addr().String())
+	client, f, err := echotest.AcceptedPair()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	serverSide, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := serverSide.(*net.TCPConn).File()
-	serverSide.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := startActivated(t, []*os.File{f}, []string{"conn"})
 	f.Close()
 	if err := echotest.Stream(client, echotest.Payload(1<<20, 9), 20*time.Second); err != nil {

@@ -46,3 +46,28 @@ func Listen(name, network, dir string) (Socket, error) {
 }
 
 type filer interface{ File() (*os.File, error) }
+
+// AcceptedPair connects a TCP client to a fresh listener on 127.0.0.1 and
+// returns the client and the server side of that connection, as a file to
+// hand to a server (systemd Accept=yes passes such an fd). The listener is
+// closed; the caller closes both.
+func AcceptedPair() (client net.Conn, server *os.File, err error) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ln.Close()
+	if client, err = net.Dial("tcp4", ln.Addr().String()); err != nil {
+		return nil, nil, err
+	}
+	c, err := ln.Accept()
+	if err == nil {
+		server, err = c.(*net.TCPConn).File()
+		_ = c.Close()
+	}
+	if err != nil {
+		_ = client.Close()
+		return nil, nil, err
+	}
+	return client, server, nil
+}
