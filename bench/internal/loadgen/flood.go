@@ -9,30 +9,11 @@ import (
 // runFlood: every connection keeps up to Window bytes in flight, topping
 // the window up in one write once half of it has come back.
 func runFlood(cfg *Config, m *meter, p *poller) (Result, error) {
-	r := newStreamRun(cfg, m, p)
-	defer r.closeAll()
-	if err := r.dialAll(); err != nil {
-		return Result{}, err
+	begin := func(r *streamRun, s *stream, _ time.Time) {
+		s.goal = uint64(cfg.Window)
+		r.flush(s)
 	}
-	now := time.Now()
-	m.start(now)
-	for _, s := range r.all {
-		if !s.dead {
-			s.goal = uint64(cfg.Window)
-			r.flush(s)
-		}
-	}
-	for !m.tick(now) && r.live > 0 {
-		evs, err := p.wait(m.waitMs(now))
-		if err != nil {
-			return Result{}, err
-		}
-		for _, ev := range evs {
-			r.floodEvent(ev)
-		}
-		now = time.Now()
-	}
-	return m.result(now), nil
+	return runStreams(cfg, m, p, begin, (*streamRun).floodEvent)
 }
 
 func (r *streamRun) floodEvent(ev unix.EpollEvent) {

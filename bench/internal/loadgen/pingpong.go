@@ -9,29 +9,7 @@ import (
 // runPingPong: every connection sends Len bytes, waits for the whole echo,
 // records the round trip and sends again.
 func runPingPong(cfg *Config, m *meter, p *poller) (Result, error) {
-	r := newStreamRun(cfg, m, p)
-	defer r.closeAll()
-	if err := r.dialAll(); err != nil {
-		return Result{}, err
-	}
-	now := time.Now()
-	m.start(now)
-	for _, s := range r.all {
-		if !s.dead {
-			r.request(s, now)
-		}
-	}
-	for !m.tick(now) && r.live > 0 {
-		evs, err := p.wait(m.waitMs(now))
-		if err != nil {
-			return Result{}, err
-		}
-		for _, ev := range evs {
-			r.pingpongEvent(ev)
-		}
-		now = time.Now()
-	}
-	return m.result(now), nil
+	return runStreams(cfg, m, p, (*streamRun).request, (*streamRun).pingpongEvent)
 }
 
 func (r *streamRun) pingpongEvent(ev unix.EpollEvent) {

@@ -205,3 +205,33 @@ func (r *streamRun) arm(s *stream, out bool) {
 	}
 	s.out = out
 }
+
+// runStreams dials every connection, starts each live one with begin, then
+// hands every epoll event to handle until the measured window ends or no
+// connection is left: the loop that ping-pong and flood share.
+func runStreams(cfg *Config, m *meter, p *poller, begin func(*streamRun, *stream, time.Time),
+	handle func(*streamRun, unix.EpollEvent)) (Result, error) {
+	r := newStreamRun(cfg, m, p)
+	defer r.closeAll()
+	if err := r.dialAll(); err != nil {
+		return Result{}, err
+	}
+	now := time.Now()
+	m.start(now)
+	for _, s := range r.all {
+		if !s.dead {
+			begin(r, s, now)
+		}
+	}
+	for !m.tick(now) && r.live > 0 {
+		evs, err := p.wait(m.waitMs(now))
+		if err != nil {
+			return Result{}, err
+		}
+		for _, ev := range evs {
+			handle(r, ev)
+		}
+		now = time.Now()
+	}
+	return m.result(now), nil
+}
