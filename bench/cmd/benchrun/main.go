@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,8 +163,16 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
 			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup,
 			o.r.serverCPU, o.r.loadCPU, o.r.nice),
-		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Chart: filepath.Base(base + ".png"),
+		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Control: controlIfRun(t), Chart: filepath.Base(base + ".png"),
 	})
+}
+
+// controlIfRun names the A/A control when the results include it.
+func controlIfRun(t *report.Table) string {
+	if slices.Contains(t.Servers, controlName) {
+		return controlName
+	}
+	return ""
 }
 
 func loadNote(o options) string {

@@ -17,6 +17,9 @@ func (s server) serves(network string) bool {
 	return strings.Contains(" "+s.nets+" ", " "+network+" ")
 }
 
+// controlName is the second copy of gnet-native.
+const controlName = "gnet-native-2"
+
 // servers lists every server; project is the one under test, started the
 // way it is deployed.
 func servers(project string) []server {
@@ -34,6 +37,9 @@ func servers(project string) []server {
 			return append(a, "-l", addr, project, "--loops", "1")
 		}},
 		{Name: "gnet-native", nets: "tcp udp unix", argv: peer("gnetnative")},
+		// The same server again, the A/A control: how far two identical
+		// servers drift apart on this machine (see report/paired.go).
+		{Name: controlName, nets: "tcp udp unix", argv: peer("gnetnative")},
 		{Name: "c", nets: "tcp udp unix unixgram", argv: func(bins, network, addr string) []string {
 			prog := "epoll_echo"
 			if network == "udp" || network == "unixgram" {

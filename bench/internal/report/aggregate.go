@@ -81,6 +81,7 @@ type Table struct {
 	Workloads []Workload
 	Servers   []string
 	cells     map[Workload]map[string]*Agg
+	runs      map[Workload]map[string]map[int]run // measured runs by repetition, for Paired
 }
 
 // Get returns the aggregate for w and server, or nil.
@@ -88,7 +89,7 @@ func (t *Table) Get(w Workload, server string) *Agg { return t.cells[w][server] 
 
 // Aggregate groups results by workload and server.
 func Aggregate(results []loadgen.Result) *Table {
-	t := &Table{cells: map[Workload]map[string]*Agg{}}
+	t := &Table{cells: map[Workload]map[string]*Agg{}, runs: map[Workload]map[string]map[int]run{}}
 	raw := map[Workload]map[string][]loadgen.Result{}
 	for _, r := range results {
 		w := Workload{r.Mode, r.Network, r.Conns, r.Len}
@@ -103,8 +104,15 @@ func Aggregate(results []loadgen.Result) *Table {
 	}
 	for w, bySrv := range raw {
 		t.cells[w] = map[string]*Agg{}
+		t.runs[w] = map[string]map[int]run{}
 		for s, rs := range bySrv {
 			t.cells[w][s] = aggregate(w, rs)
+			t.runs[w][s] = map[int]run{}
+			for _, r := range rs {
+				if r.Messages > 0 {
+					t.runs[w][s][r.Rep] = run{w.metric(r), r.ServerCPUusPerMs}
+				}
+			}
 		}
 	}
 	return t

@@ -17,6 +17,7 @@ type Meta struct {
 	Project   string // the server under test
 	Reference string // gnet-native
 	Baseline  string // the C peers
+	Control   string // a second copy of Reference (A/A control), or ""
 	Chart     string // file name of the PNG, relative to the markdown
 }
 
@@ -29,6 +30,7 @@ func Markdown(w io.Writer, t *Table, m Meta) error {
 	if m.Chart != "" {
 		fmt.Fprintf(&b, "\n![throughput relative to %s](%s)\n", m.Reference, m.Chart)
 	}
+	paired(&b, t, m)
 	cost(&b, t)
 	details(&b, t, m)
 	failures(&b, t)
@@ -51,6 +53,51 @@ func headline(b *strings.Builder, t *Table, m Meta) {
 		}
 		fmt.Fprintf(b, " %s | %s |\n", ratio(t, w, m.Project, m.Reference), ratio(t, w, m.Project, m.Baseline))
 	}
+}
+
+// paired writes the per-repetition ratios (see paired.go) and, with an A/A
+// control, a verdict: the project is ahead of (behind) the reference only
+// when its median paired ratio lies above (below) every ratio the control
+// reached against the same reference.
+func paired(b *strings.Builder, t *Table, m Meta) {
+	b.WriteString("\n## Paired ratios (median [min..max] of per-repetition ratios; CPU: µs per message, lower is cheaper)\n\n")
+	fmt.Fprintf(b, "| workload | %[1]s ÷ %[2]s | CPU %[1]s ÷ %[2]s | %[1]s ÷ %[3]s | CPU %[1]s ÷ %[3]s |", m.Project, m.Reference, m.Baseline)
+	cols := 5
+	if m.Control != "" {
+		fmt.Fprintf(b, " A/A: %[1]s ÷ %[2]s | CPU A/A | verdict vs %[2]s |", m.Control, m.Reference)
+		cols += 3
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", cols-1) + "\n")
+	for _, w := range t.Workloads {
+		fmt.Fprintf(b, "| %s |", w)
+		pr, okR := t.Paired(w, m.Project, m.Reference)
+		pb, okB := t.Paired(w, m.Project, m.Baseline)
+		fmt.Fprintf(b, " %s | %s | %s | %s |", span(pr.Rate, okR), span(pr.CPU, okR), span(pb.Rate, okB), span(pb.CPU, okB))
+		if m.Control != "" {
+			pc, okC := t.Paired(w, m.Control, m.Reference)
+			fmt.Fprintf(b, " %s | %s | %s |", span(pc.Rate, okC), span(pc.CPU, okC), verdict(pr, okR, pc, okC))
+		}
+		b.WriteString("\n")
+	}
+}
+
+func span(s Stat, ok bool) string {
+	if !ok || s.N == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f [%.2f..%.2f]", s.Median, s.Min, s.Max)
+}
+
+func verdict(p Paired, ok bool, control Paired, okC bool) string {
+	switch {
+	case !ok || !okC:
+		return "—"
+	case p.Rate.Median > control.Rate.Max:
+		return "ahead"
+	case p.Rate.Median < control.Rate.Min:
+		return "behind"
+	}
+	return "tie"
 }
 
 // cost writes server CPU per message and peak RSS side by side.

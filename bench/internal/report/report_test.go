@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +57,48 @@ func TestMarkdownAndChart(t *testing.T) {
 	}
 	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
 		t.Fatalf("chart: %v", err)
+	}
+}
+
+func TestPairedRatiosAndVerdict(t *testing.T) {
+	rep := func(server string, rep int, rate, cpu float64) loadgen.Result {
+		return loadgen.Result{Server: server, Rep: rep, Mode: loadgen.PingPong, Network: "tcp", Conns: 1, Len: 64,
+			Messages: 1, MsgPerSec: rate, ServerCPUusPerMs: cpu}
+	}
+	var rs []loadgen.Result
+	// The machine slows down in rep 2: ratios within a rep stay put. The
+	// control ("aa", already scaled) ranges 0.98..1.03 of ref.
+	for i, scale := range []float64{1, 0.5, 1} {
+		r := i + 1
+		rs = append(rs, rep("ref", r, 100*scale, 10), rep("aa", r, []float64{98, 51, 103}[i], 10),
+			rep("fast", r, 120*scale, 9), rep("same", r, 101*scale, 10), rep("slow", r, 80*scale, 12))
+	}
+	rs = append(rs, rep("fast", 4, 1, 1)) // no ref in rep 4: not paired
+	tab := Aggregate(rs)
+	w := tab.Workloads[0]
+	cases := []struct {
+		server  string
+		rate    float64
+		verdict string
+	}{
+		{"fast", 1.2, "ahead"},
+		{"same", 1.01, "tie"},
+		{"slow", 0.8, "behind"},
+	}
+	control, ok := tab.Paired(w, "aa", "ref")
+	if !ok || control.Rate.N != 3 {
+		t.Fatalf("control %+v %v", control, ok)
+	}
+	for _, c := range cases {
+		p, ok := tab.Paired(w, c.server, "ref")
+		if !ok || p.Rate.N != 3 || fmt.Sprintf("%.2f", p.Rate.Median) != fmt.Sprintf("%.2f", c.rate) {
+			t.Errorf("%s: paired %+v %v, want median %.2f over 3 reps", c.server, p, ok, c.rate)
+		}
+		if v := verdict(p, ok, control, true); v != c.verdict {
+			t.Errorf("%s: verdict %s, want %s", c.server, v, c.verdict)
+		}
+	}
+	if _, ok := tab.Paired(w, "fast", "missing"); ok {
+		t.Error("paired with a server that never ran")
 	}
 }
