@@ -1,5 +1,5 @@
 // Command benchrun runs the side-by-side benchmark: for each repetition,
-// each workload of the matrix and each server (in rotating order), it
+// each workload of the matrix and each server (in an order shuffled per repetition and cell), it
 // starts the server pinned to one core, drives it with loadgen pinned to
 // the other, and stops it. Raw records go to a JSON lines file as they
 // come; at the end it writes the markdown record and a PNG chart.
@@ -99,7 +99,7 @@ func run(o options, jsonl string) ([]loadgen.Result, error) {
 	var all []loadgen.Result
 	for rep := 1; rep <= o.reps; rep++ {
 		for ci, c := range cells {
-			for _, s := range rotate(srvs, rep-1+ci) {
+			for _, s := range order(srvs, rep, ci) {
 				if !s.serves(c.Network) {
 					continue
 				}
@@ -159,7 +159,7 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 	defer f.Close()
 	return report.Markdown(f, t, report.Meta{
 		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: time.Now(),
-		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in rotating order; "+
+		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in an order shuffled per repetition and cell; "+
 			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
 			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup,
 			o.r.serverCPU, o.r.loadCPU, o.r.nice),

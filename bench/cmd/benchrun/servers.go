@@ -1,7 +1,9 @@
 package main
 
 import (
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -66,9 +68,15 @@ func pick(all []server, names string) []server {
 	return out
 }
 
-// rotate returns ss starting at index k, so each repetition and cell
-// starts with a different server.
-func rotate(ss []server, k int) []server {
-	k %= len(ss)
-	return append(append([]server{}, ss[k:]...), ss[:k]...)
+// order returns the servers of one repetition of one cell in a shuffled
+// order, the same for the same (rep, cell) on every run of the bench. A plain
+// rotation would keep the cyclic order, so each server would always follow
+// the same one (and the A/A control would always run right after
+// gnet-native): whatever a server leaves behind in the kernel, or a drift in
+// the machine's load, would then bias one server's numbers the same way in
+// every repetition.
+func order(ss []server, rep, cell int) []server {
+	out := slices.Clone(ss)
+	rand.New(rand.NewPCG(uint64(rep), uint64(cell))).Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
 }

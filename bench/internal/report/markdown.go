@@ -55,49 +55,41 @@ func headline(b *strings.Builder, t *Table, m Meta) {
 	}
 }
 
-// paired writes the per-repetition ratios (see paired.go) and, with an A/A
-// control, a verdict: the project is ahead of (behind) the reference only
-// when its median paired ratio lies above (below) every ratio the control
-// reached against the same reference.
+// paired writes the per-repetition ratios and verdicts (see paired.go),
+// with the A/A control's when it ran.
 func paired(b *strings.Builder, t *Table, m Meta) {
 	b.WriteString("\n## Paired ratios (median [min..max] of per-repetition ratios; CPU: µs per message, lower is cheaper)\n\n")
-	fmt.Fprintf(b, "| workload | %[1]s ÷ %[2]s | CPU %[1]s ÷ %[2]s | %[1]s ÷ %[3]s | CPU %[1]s ÷ %[3]s |", m.Project, m.Reference, m.Baseline)
-	cols := 5
+	fmt.Fprintf(b, "| workload | %[1]s ÷ %[2]s | CPU | verdict | %[1]s ÷ %[3]s | CPU | verdict |", m.Project, m.Reference, m.Baseline)
+	cols := 7
 	if m.Control != "" {
-		fmt.Fprintf(b, " A/A: %[1]s ÷ %[2]s | CPU A/A | verdict vs %[2]s |", m.Control, m.Reference)
+		fmt.Fprintf(b, " A/A: %s ÷ %s | CPU | verdict |", m.Control, m.Reference)
 		cols += 3
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---:|", cols-1) + "\n")
 	for _, w := range t.Workloads {
 		fmt.Fprintf(b, "| %s |", w)
-		pr, okR := t.Paired(w, m.Project, m.Reference)
-		pb, okB := t.Paired(w, m.Project, m.Baseline)
-		fmt.Fprintf(b, " %s | %s | %s | %s |", span(pr.Rate, okR), span(pr.CPU, okR), span(pb.Rate, okB), span(pb.CPU, okB))
+		refs := []string{m.Reference, m.Baseline}
+		servers := []string{m.Project, m.Project}
 		if m.Control != "" {
-			pc, okC := t.Paired(w, m.Control, m.Reference)
-			fmt.Fprintf(b, " %s | %s | %s |", span(pc.Rate, okC), span(pc.CPU, okC), verdict(pr, okR, pc, okC))
+			refs, servers = append(refs, m.Reference), append(servers, m.Control)
+		}
+		for i, ref := range refs {
+			p, ok := t.Paired(w, servers[i], ref)
+			if !ok {
+				b.WriteString(" — | — | — |")
+				continue
+			}
+			fmt.Fprintf(b, " %s | %s | %s |", span(p.Rate), span(p.CPU), p.Verdict())
 		}
 		b.WriteString("\n")
 	}
 }
 
-func span(s Stat, ok bool) string {
-	if !ok || s.N == 0 {
+func span(s Stat) string {
+	if s.N == 0 {
 		return "—"
 	}
 	return fmt.Sprintf("%.2f [%.2f..%.2f]", s.Median, s.Min, s.Max)
-}
-
-func verdict(p Paired, ok bool, control Paired, okC bool) string {
-	switch {
-	case !ok || !okC:
-		return "—"
-	case p.Rate.Median > control.Rate.Max:
-		return "ahead"
-	case p.Rate.Median < control.Rate.Min:
-		return "behind"
-	}
-	return "tie"
 }
 
 // cost writes server CPU per message and peak RSS side by side.

@@ -65,36 +65,47 @@ func TestPairedRatiosAndVerdict(t *testing.T) {
 		return loadgen.Result{Server: server, Rep: rep, Mode: loadgen.PingPong, Network: "tcp", Conns: 1, Len: 64,
 			Messages: 1, MsgPerSec: rate, ServerCPUusPerMs: cpu}
 	}
-	var rs []loadgen.Result
-	// The machine slows down in rep 2: ratios within a rep stay put. The
-	// control ("aa", already scaled) ranges 0.98..1.03 of ref.
-	for i, scale := range []float64{1, 0.5, 1} {
-		r := i + 1
-		rs = append(rs, rep("ref", r, 100*scale, 10), rep("aa", r, []float64{98, 51, 103}[i], 10),
-			rep("fast", r, 120*scale, 9), rep("same", r, 101*scale, 10), rep("slow", r, 80*scale, 12))
+	// Rates relative to ref in each of 5 repetitions; the machine is twice
+	// as slow in rep 2, which pairing must not see.
+	rel := map[string][]float64{
+		"fast":  {1.2, 1.1, 1.3, 1.05, 1.2},
+		"same":  {1.1, 0.9, 1.0, 1.02, 0.97},
+		"slow":  {0.8, 0.9, 0.7, 0.95, 0.85},
+		"short": {0.5, 0.5, 0.5, 0.5}, // only 4 repetitions
 	}
-	rs = append(rs, rep("fast", 4, 1, 1)) // no ref in rep 4: not paired
+	var rs []loadgen.Result
+	for r := 1; r <= 5; r++ {
+		scale := 100.0
+		if r == 2 {
+			scale = 50
+		}
+		rs = append(rs, rep("ref", r, scale, 10))
+		for s, xs := range rel {
+			if r <= len(xs) {
+				rs = append(rs, rep(s, r, xs[r-1]*scale, 10/xs[r-1]))
+			}
+		}
+	}
+	rs = append(rs, rep("fast", 6, 1, 1)) // no ref in rep 6: not paired
 	tab := Aggregate(rs)
 	w := tab.Workloads[0]
 	cases := []struct {
-		server  string
-		rate    float64
-		verdict string
+		server        string
+		median, cpu   float64
+		n             int
+		verdict, spec string
 	}{
-		{"fast", 1.2, "ahead"},
-		{"same", 1.01, "tie"},
-		{"slow", 0.8, "behind"},
-	}
-	control, ok := tab.Paired(w, "aa", "ref")
-	if !ok || control.Rate.N != 3 {
-		t.Fatalf("control %+v %v", control, ok)
+		{"fast", 1.2, 1 / 1.2, 5, "ahead", "1.20 [1.05..1.30]"},
+		{"same", 1.0, 1, 5, "tie", "1.00 [0.90..1.10]"},
+		{"slow", 0.85, 1 / 0.85, 5, "behind", "0.85 [0.70..0.95]"},
+		{"short", 0.5, 2, 4, "—", "0.50 [0.50..0.50]"},
 	}
 	for _, c := range cases {
 		p, ok := tab.Paired(w, c.server, "ref")
-		if !ok || p.Rate.N != 3 || fmt.Sprintf("%.2f", p.Rate.Median) != fmt.Sprintf("%.2f", c.rate) {
-			t.Errorf("%s: paired %+v %v, want median %.2f over 3 reps", c.server, p, ok, c.rate)
+		if !ok || p.Rate.N != c.n || span(p.Rate) != c.spec || fmt.Sprintf("%.3f", p.CPU.Median) != fmt.Sprintf("%.3f", c.cpu) {
+			t.Errorf("%s: paired %+v %v, want %s over %d reps, CPU ratio %.3f", c.server, p, ok, c.spec, c.n, c.cpu)
 		}
-		if v := verdict(p, ok, control, true); v != c.verdict {
+		if v := p.Verdict(); v != c.verdict {
 			t.Errorf("%s: verdict %s, want %s", c.server, v, c.verdict)
 		}
 	}
