@@ -36,7 +36,9 @@ type options struct {
 func main() {
 	o := parseFlags()
 	if o.only != "" {
-		exitOn(writeReport(o, strings.TrimSuffix(o.only, ".jsonl"), readJSONL(o.only)))
+		rs := readJSONL(o.only)
+		o.reps = maxRep(rs) // the run's, not the flag's default
+		exitOn(writeReport(o, strings.TrimSuffix(o.only, ".jsonl"), rs))
 		return
 	}
 	base := filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname())
@@ -62,7 +64,7 @@ func parseFlags() options {
 	flag.StringVar(&o.r.nice, "nice", "-10", "niceness of servers and loadgen (negative needs root; nice only warns without)")
 	flag.StringVar(&o.names, "servers", "", "comma-separated servers to run (default all)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the results files")
-	flag.StringVar(&o.command, "command", "", "the command line to record in the results (default benchrun's own)")
+	flag.StringVar(&o.command, "command", "", "the command line to record in the results (default benchrun's own; with -report, give the command of the run)")
 	flag.StringVar(&o.only, "report", "", "only rewrite the .md and .png of this .jsonl file")
 	flag.Parse()
 	if o.command == "" {
@@ -148,6 +150,7 @@ func preflight(o options, srvs []server) error {
 
 func writeReport(o options, base string, results []loadgen.Result) error {
 	t := report.Aggregate(results)
+	t.PutFirst("echo-server", "gnet-native", controlName, "c")
 	title := "Echo throughput relative to gnet-native (top) and to the C peers (bottom), median of runs, " + hostname()
 	if err := report.Chart(base+".png", t, "gnet-native", "c", title); err != nil {
 		return err
@@ -158,13 +161,37 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 	}
 	defer f.Close()
 	return report.Markdown(f, t, report.Meta{
-		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: time.Now(),
+		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: startedAt(results),
 		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in an order shuffled per repetition and cell; "+
 			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
 			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup,
 			o.r.serverCPU, o.r.loadCPU, o.r.nice),
 		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Control: controlIfRun(t), Chart: filepath.Base(base + ".png"),
 	})
+}
+
+// maxRep is the number of repetitions in a set of results.
+func maxRep(rs []loadgen.Result) int {
+	n := 0
+	for _, r := range rs {
+		n = max(n, r.Rep)
+	}
+	return n
+}
+
+// startedAt is when the first run of rs started (now if none has a time),
+// so a rewritten report keeps the date of its run.
+func startedAt(rs []loadgen.Result) time.Time {
+	var t time.Time
+	for _, r := range rs {
+		if !r.Started.IsZero() && (t.IsZero() || r.Started.Before(t)) {
+			t = r.Started
+		}
+	}
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
 }
 
 // controlIfRun names the A/A control when the results include it.

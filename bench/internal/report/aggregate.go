@@ -159,3 +159,20 @@ func (t *Table) Ratio(w Workload, server, ref string) (float64, bool) {
 	}
 	return a.Metric.Median / b.Metric.Median, true
 }
+
+// PutFirst moves the named servers to the front of t.Servers, in the order
+// given (the runs themselves come in a shuffled order); the rest keep theirs.
+func (t *Table) PutFirst(names ...string) {
+	var front, rest []string
+	for _, n := range names {
+		if slices.Contains(t.Servers, n) {
+			front = append(front, n)
+		}
+	}
+	for _, s := range t.Servers {
+		if !slices.Contains(front, s) {
+			rest = append(rest, s)
+		}
+	}
+	t.Servers = append(front, rest...)
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +33,9 @@ func TestAggregateMedianAndRatio(t *testing.T) {
 	}
 	if _, ok := tab.Ratio(w, "p", "missing"); ok {
 		t.Fatal("ratio to a missing server")
+	}
+	if tab.PutFirst("c", "missing", "ref"); !slices.Equal(tab.Servers, []string{"c", "ref", "p"}) {
+		t.Fatalf("PutFirst: %v", tab.Servers)
 	}
 	if a.CPUPct != 50 {
 		t.Fatalf("cpu %% %v", a.CPUPct)
