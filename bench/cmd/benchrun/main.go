@@ -54,7 +54,7 @@ func main() {
 func parseFlags() options {
 	var o options
 	flag.StringVar(&o.profile, "profile", "full", "full (the issue's matrix) or quick (smoke subset)")
-	flag.IntVar(&o.reps, "reps", 3, "repetitions of each cell")
+	flag.IntVar(&o.reps, "reps", 5, "repetitions of each cell (the paired verdicts need at least 5)")
 	flag.DurationVar(&o.r.duration, "duration", 1500*time.Millisecond, "measured time per run")
 	flag.DurationVar(&o.r.warmup, "warmup", 300*time.Millisecond, "warm-up per run")
 	flag.StringVar(&o.r.bins, "bins", "bench/bin", "directory of loadgen and the peer binaries")
