@@ -82,5 +82,6 @@ func ratioPlot(t *Table, ref string) (*plot.Plot, error) {
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.YAlign = text.YTop
 	p.Legend.Top, p.Legend.Left = true, true
+	p.Y.Min, p.Y.Max = 0, p.Y.Max*1.3 // headroom so the legend does not cover the bars
 	return p, nil
 }
