@@ -30,12 +30,14 @@ type options struct {
 	profile, out, command, names, only string
 	loadStart, loadEnd                 string // load averages around the run
 	reps                               int
+	seed                               uint64 // of the server order; 0 in -report mode (unknown)
 	r                                  runner
 }
 
 func main() {
 	o := parseFlags()
 	if o.only != "" {
+		o.seed = 0
 		rs := readJSONL(o.only)
 		o.reps = maxRep(rs) // the run's, not the flag's default
 		exitOn(writeReport(o, strings.TrimSuffix(o.only, ".jsonl"), rs))
@@ -55,6 +57,7 @@ func parseFlags() options {
 	var o options
 	flag.StringVar(&o.profile, "profile", "full", "full (the issue's matrix) or quick (smoke subset)")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each cell (the paired verdicts need at least 5)")
+	flag.Uint64Var(&o.seed, "seed", 0, "seed of the shuffled server order (default: from the clock; the record states it)")
 	flag.DurationVar(&o.r.duration, "duration", 1500*time.Millisecond, "measured time per run")
 	flag.DurationVar(&o.r.warmup, "warmup", 300*time.Millisecond, "warm-up per run")
 	flag.StringVar(&o.r.bins, "bins", "bench/bin", "directory of loadgen and the peer binaries")
@@ -69,6 +72,9 @@ func parseFlags() options {
 	flag.Parse()
 	if o.command == "" {
 		o.command = strings.Join(os.Args, " ")
+	}
+	if o.seed == 0 {
+		o.seed = uint64(time.Now().UnixNano())
 	}
 	return o
 }
@@ -101,7 +107,7 @@ func run(o options, jsonl string) ([]loadgen.Result, error) {
 	var all []loadgen.Result
 	for rep := 1; rep <= o.reps; rep++ {
 		for ci, c := range cells {
-			for _, s := range order(srvs, rep, ci) {
+			for _, s := range order(srvs, o.seed, rep, ci) {
 				if !s.serves(c.Network) {
 					continue
 				}
@@ -162,12 +168,20 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 	defer f.Close()
 	return report.Markdown(f, t, report.Meta{
 		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: startedAt(results),
-		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in an order shuffled per repetition and cell; "+
+		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in an order shuffled per repetition and cell%s; "+
 			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
-			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup,
+			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup, seedNote(o),
 			o.r.serverCPU, o.r.loadCPU, o.r.nice),
 		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Control: controlIfRun(t), Chart: filepath.Base(base + ".png"),
 	})
+}
+
+// seedNote states the order's seed, so the run's order can be replayed with -seed.
+func seedNote(o options) string {
+	if o.seed == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (-seed %d)", o.seed)
 }
 
 // maxRep is the number of repetitions in a set of results.
