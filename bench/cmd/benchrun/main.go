@@ -6,6 +6,7 @@
 //
 //	benchrun -profile full -out bench/results -command "make bench"
 //	benchrun -report bench/results/X.jsonl   (rewrite X.md and X.png only)
+//	benchrun -combine P.jsonl A.jsonl B.jsonl (pool runs: write P.jsonl, P.md, P.png)
 //
 // It exits 1 if any run echoed a wrong byte or could not be made.
 package main
@@ -28,6 +29,7 @@ import (
 
 type options struct {
 	profile, out, command, names, only string
+	combine                            string // pooled .jsonl to write from the files in flag.Args()
 	loadStart, loadEnd                 string // load averages around the run
 	reps                               int
 	seed                               uint64 // of the server order; 0 in -report mode (unknown)
@@ -36,6 +38,14 @@ type options struct {
 
 func main() {
 	o := parseFlags()
+	if o.combine != "" {
+		o.seed = 0
+		rs := pool(flag.Args())
+		exitOn(writeJSONL(o.combine, rs))
+		o.reps = maxRep(rs)
+		exitOn(writeReport(o, strings.TrimSuffix(o.combine, ".jsonl"), rs))
+		return
+	}
 	if o.only != "" {
 		o.seed = 0
 		rs := readJSONL(o.only)
@@ -69,6 +79,7 @@ func parseFlags() options {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the results files")
 	flag.StringVar(&o.command, "command", "", "the command line to record in the results (default benchrun's own; with -report, give the command of the run)")
 	flag.StringVar(&o.only, "report", "", "only rewrite the .md and .png of this .jsonl file")
+	flag.StringVar(&o.combine, "combine", "", "pool the .jsonl files given as arguments into this .jsonl (repetitions renumbered) and report it")
 	flag.Parse()
 	if o.command == "" {
 		o.command = strings.Join(os.Args, " ")
@@ -182,6 +193,37 @@ func seedNote(o options) string {
 		return ""
 	}
 	return fmt.Sprintf(" (-seed %d)", o.seed)
+}
+
+// pool reads several runs' records and numbers their repetitions on from
+// one file to the next, so that pairing stays within each original repetition.
+func pool(files []string) []loadgen.Result {
+	var all []loadgen.Result
+	offset := 0
+	for _, f := range files {
+		rs := readJSONL(f)
+		for i := range rs {
+			rs[i].Rep += offset
+		}
+		offset = max(offset, maxRep(rs))
+		all = append(all, rs...)
+	}
+	return all
+}
+
+func writeJSONL(path string, rs []loadgen.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for _, r := range rs {
+		if err := enc.Encode(r); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 // maxRep is the number of repetitions in a set of results.

@@ -117,3 +117,31 @@ func TestPairedRatiosAndVerdict(t *testing.T) {
 		t.Error("paired with a server that never ran")
 	}
 }
+
+func TestSignTestVerdicts(t *testing.T) {
+	cases := []struct {
+		n, above, below int
+		want            string
+	}{
+		{5, 5, 0, "ahead"},
+		{5, 4, 1, "tie"},
+		{5, 0, 5, "behind"},
+		{15, 12, 3, "ahead"}, // P(X >= 12) = 0.018
+		{15, 11, 4, "tie"},   // P(X >= 11) = 0.059
+		{15, 2, 13, "behind"},
+		{15, 7, 7, "tie"}, // one rep exactly 1.00
+		{4, 4, 0, "—"},
+	}
+	for _, c := range cases {
+		p := Paired{Rate: Stat{N: c.n}, Above: c.above, Below: c.below}
+		if got := p.Verdict(); got != c.want {
+			t.Errorf("n=%d above=%d below=%d: %s, want %s", c.n, c.above, c.below, got, c.want)
+		}
+	}
+	if got := signTail(5, 5); got != 1.0/32 {
+		t.Errorf("signTail(5,5) = %v", got)
+	}
+	if got := signTail(15, 0); got != 1 {
+		t.Errorf("signTail(15,0) = %v", got)
+	}
+}
