@@ -5,7 +5,7 @@ BENCH_REPS   ?= 5
 
 .PHONY: bench bench-quick bench-bins bench-setup bench-startup bench-multicore soak
 
-# The whole matrix, BENCH_REPS runs per cell (default 5, the fewest the paired verdicts need): writes bench/results/<date>-<host>.{md,jsonl,png}.
+# The whole matrix, BENCH_REPS runs per cell (default 5, the fewest the paired verdicts need): writes bench/results/<date>-<host>[-N].{md,jsonl,png}.
 bench: build bench-bins
 	$(BENCH_BIN)/benchrun -profile full -reps $(BENCH_REPS) -command "make bench BENCH_REPS=$(BENCH_REPS)"
 

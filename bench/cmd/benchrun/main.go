@@ -53,7 +53,7 @@ func main() {
 		exitOn(writeReport(o, strings.TrimSuffix(o.only, ".jsonl"), rs))
 		return
 	}
-	base := filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname())
+	base := freeBase(filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname()))
 	o.loadStart = loadavg()
 	results, err := run(o, base+".jsonl")
 	exitOn(err)
@@ -193,6 +193,20 @@ func seedNote(o options) string {
 		return ""
 	}
 	return fmt.Sprintf(" (-seed %d)", o.seed)
+}
+
+// freeBase returns base, or base-2, base-3, ... if a record by that name
+// exists already, so a second run on the same day does not overwrite the first.
+func freeBase(base string) string {
+	for i := 1; ; i++ {
+		b := base
+		if i > 1 {
+			b = fmt.Sprintf("%s-%d", base, i)
+		}
+		if _, err := os.Stat(b + ".jsonl"); os.IsNotExist(err) {
+			return b
+		}
+	}
 }
 
 // pool reads several runs' records and numbers their repetitions on from
