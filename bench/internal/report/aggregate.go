@@ -1,6 +1,7 @@
 // Package report turns the load generator's raw records (JSON lines) into
 // the human record: medians with their spread, ratios to the reference
-// servers, server cost, as a markdown file and a PNG chart.
+// servers, paired per-repetition ratios with sign-test verdicts (paired.go),
+// server cost, as a markdown file and a PNG chart.
 package report
 
 import (

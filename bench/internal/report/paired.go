@@ -28,7 +28,7 @@ type Paired struct {
 // minVerdictReps is the fewest paired repetitions a verdict is given on.
 const minVerdictReps = 5
 
-// Verdict is "ahead", "behind" or "tie" (see the package comment above), or
+// Verdict is "ahead", "behind" or "tie" (see the top of this file), or
 // "—" with too few repetitions.
 func (p Paired) Verdict() string {
 	switch n := p.Rate.N; {
