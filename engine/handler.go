@@ -46,8 +46,10 @@ func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		st.active.Store(true) // a load first: no locked write on every message
 	}
 	buf, _ := c.Next(-1)
-	n, err := c.Write(buf)
+	// Counted before the echo leaves: a client that has its echo back and
+	// then reads the metrics must find its bytes counted as received.
 	sv.stats.bytesIn.Add(uint64(len(buf)))
+	n, err := c.Write(buf)
 	sv.stats.bytesOut.Add(uint64(n))
 	if h.debug {
 		h.log.Debug("echo", "socket", sv.Name, "fd", c.Fd(), "read", len(buf), "wrote", n)
