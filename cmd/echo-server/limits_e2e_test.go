@@ -169,7 +169,11 @@ func TestFDExhaustion(t *testing.T) {
 
 // TestNonReadingClients: 100 clients push up to 64 MiB each and never read.
 // The server's peak RSS stays under 200 MiB, and a well-behaved client gets
-// every echo byte-exact meanwhile, with a p99 round trip under 10 ms.
+// every echo byte-exact meanwhile, with a p99 round trip under 50 ms. That
+// bound is about starvation, not speed (speed is measured in bench/): p99 is
+// 0.3 ms on a quiet machine and was 9.4 ms once with other jobs on both
+// cores, while an event loop stuck behind the pushers would cost the client
+// whole seconds.
 func TestNonReadingClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pushes 100 x 64 MiB")
@@ -199,8 +203,8 @@ func TestNonReadingClients(t *testing.T) {
 	if hwm > 200<<10 {
 		t.Errorf("server peak RSS %d KiB, want under 200 MiB", hwm)
 	}
-	if p99 > 10*time.Millisecond {
-		t.Errorf("well-behaved client p99 %v, want under 10 ms", p99)
+	if p99 > 50*time.Millisecond {
+		t.Errorf("well-behaved client p99 %v, want under 50 ms", p99)
 	}
 	p.terminate(t)
 	if in := statValue(t, p, "bytes_in"); in < 100<<20 {
