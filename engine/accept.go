@@ -25,7 +25,7 @@ import (
 // enrollment stays in the accept loop so that accepting stops while a
 // connection waits for an fd.
 func (s *Server) serveStreamListener(sv *served) error {
-	ln, err := fileListener(sv)
+	ln, err := fromFD(sv, net.FileListener)
 	if err != nil {
 		return err
 	}
@@ -33,12 +33,13 @@ func (s *Server) serveStreamListener(sv *served) error {
 	return nil
 }
 
-// fileListener wraps the adopted fd in a net.Listener; net dups the fd once
-// more, so the adopted copy is closed here.
-func fileListener(sv *served) (net.Listener, error) {
+// fromFD builds what open makes of the adopted fd as an *os.File
+// (net.FileListener, net.FileConn, vsock.FileListener); each of those dups
+// the fd, so the adopted copy is closed here.
+func fromFD[T any](sv *served, open func(*os.File) (T, error)) (T, error) {
 	f := os.NewFile(uintptr(sv.FD), sv.Name)
 	defer f.Close()
-	return net.FileListener(f)
+	return open(f)
 }
 
 // acceptLoop hands every accepted connection to handle until ln is closed.
@@ -143,9 +144,7 @@ func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.D
 
 // serveStreamConn enrolls a connected stream socket (systemd Accept=yes).
 func (s *Server) serveStreamConn(sv *served) error {
-	f := os.NewFile(uintptr(sv.FD), sv.Name)
-	c, err := net.FileConn(f)
-	_ = f.Close()
+	c, err := fromFD(sv, net.FileConn)
 	if err != nil {
 		return err
 	}

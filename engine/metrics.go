@@ -91,7 +91,7 @@ func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) 
 // serveMetrics answers HTTP requests on the metrics socket, one connection
 // at a time (a scrape is short; a slow client is cut by the deadline).
 func (s *Server) serveMetrics(sv *served) error {
-	ln, err := fileListener(sv)
+	ln, err := fromFD(sv, net.FileListener)
 	if err != nil {
 		return err
 	}

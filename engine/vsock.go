@@ -3,7 +3,6 @@ package engine
 import (
 	"io"
 	"net"
-	"os"
 	"sync"
 
 	"github.com/mdlayher/vsock"
@@ -15,9 +14,7 @@ import (
 var vsockBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 func (s *Server) serveVsock(sv *served) error {
-	f := os.NewFile(uintptr(sv.FD), sv.Name)
-	ln, err := vsock.FileListener(f)
-	_ = f.Close()
+	ln, err := fromFD(sv, vsock.FileListener)
 	if err != nil {
 		return err
 	}
