@@ -2,12 +2,10 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -121,26 +119,7 @@ func checkDatagrams(t *testing.T, st SocketStats, dir string, sizes []int) {
 
 func TestConcurrentClients(t *testing.T) {
 	_, stats := startServer(t, "tcp4://127.0.0.1:0")
-	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for i := range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := net.Dial("tcp4", stats[0].Addr)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer c.Close()
-			if err := echotest.Stream(c, echotest.Payload(32<<10, uint64(i)), 20*time.Second); err != nil {
-				errs <- fmt.Errorf("client %d: %w", i, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range echotest.ConcurrentStreams("tcp4", stats[0].Addr, 200, 32<<10, 20*time.Second) {
 		t.Error(err)
 	}
 }

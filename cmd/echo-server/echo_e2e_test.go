@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,25 +57,7 @@ func TestActivatedEveryFamily(t *testing.T) {
 }
 
 func concurrentClients(t *testing.T, addr string, n int) {
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := net.Dial("tcp4", addr)
-			if err == nil {
-				err = echotest.Stream(c, echotest.Payload(16<<10, uint64(i)), 30*time.Second)
-				_ = c.Close()
-			}
-			if err != nil {
-				errs <- fmt.Errorf("client %d: %w", i, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range echotest.ConcurrentStreams("tcp4", addr, n, 16<<10, 30*time.Second) {
 		t.Error(err)
 	}
 }

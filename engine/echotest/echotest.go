@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -44,6 +45,35 @@ func Stream(c net.Conn, p []byte, timeout time.Duration) error {
 		return fmt.Errorf("read echo of %d bytes: %w", len(p), rerr)
 	}
 	return Compare(got, p)
+}
+
+// ConcurrentStreams runs clients connections to addr at once over network;
+// client i sends a size-byte Payload seeded with i and checks its echo with
+// Stream. It returns one error per client that failed, naming the client.
+func ConcurrentStreams(network, addr string, clients, size int, timeout time.Duration) []error {
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial(network, addr)
+			if err == nil {
+				err = Stream(c, Payload(size, uint64(i)), timeout)
+				_ = c.Close()
+			}
+			if err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var out []error
+	for err := range errs {
+		out = append(out, err)
+	}
+	return out
 }
 
 // Compare reports where got first differs from want.
