@@ -32,26 +32,18 @@ type options struct {
 	combine                            string // pooled .jsonl to write from the files in flag.Args()
 	loadStart, loadEnd                 string // load averages around the run
 	reps                               int
-	seed                               uint64 // of the server order; 0 in -report mode (unknown)
+	seed                               uint64 // of the server order; 0 when rewriting a report (unknown)
 	r                                  runner
 }
 
 func main() {
 	o := parseFlags()
-	if o.combine != "" {
-		o.seed = 0
-		rs := pool(flag.Args())
-		exitOn(writeJSONL(o.combine, rs))
-		o.reps = maxRep(rs)
-		exitOn(writeReport(o, strings.TrimSuffix(o.combine, ".jsonl"), rs))
+	if o.combine != "" || o.only != "" {
+		rewrite(o)
 		return
 	}
-	if o.only != "" {
-		o.seed = 0
-		rs := readJSONL(o.only)
-		o.reps = maxRep(rs) // the run's, not the flag's default
-		exitOn(writeReport(o, strings.TrimSuffix(o.only, ".jsonl"), rs))
-		return
+	if o.seed == 0 {
+		o.seed = uint64(time.Now().UnixNano())
 	}
 	base := freeBase(filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname()))
 	o.loadStart = loadavg()
@@ -84,10 +76,24 @@ func parseFlags() options {
 	if o.command == "" {
 		o.command = strings.Join(os.Args, " ")
 	}
-	if o.seed == 0 {
-		o.seed = uint64(time.Now().UnixNano())
-	}
 	return o
+}
+
+// rewrite reports records already made: one run's (-report) or several
+// runs' pooled into a new file (-combine). The repetitions are the records'
+// own, not the flag's; their order's seed is not in the records, so the
+// report states none.
+func rewrite(o options) {
+	path := o.only
+	var rs []loadgen.Result
+	if o.combine != "" {
+		path, rs = o.combine, pool(flag.Args())
+		exitOn(writeJSONL(path, rs))
+	} else {
+		rs = readJSONL(path)
+	}
+	o.reps, o.seed = maxRep(rs), 0
+	exitOn(writeReport(o, strings.TrimSuffix(path, ".jsonl"), rs))
 }
 
 // run executes the matrix, appending each record to jsonl as it comes.

@@ -66,15 +66,14 @@ func paired(b *strings.Builder, t *Table, m Meta) {
 		cols += 3
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---:|", cols-1) + "\n")
+	pairs := [][2]string{{m.Project, m.Reference}, {m.Project, m.Baseline}} // server, reference
+	if m.Control != "" {
+		pairs = append(pairs, [2]string{m.Control, m.Reference})
+	}
 	for _, w := range t.Workloads {
 		fmt.Fprintf(b, "| %s |", w)
-		refs := []string{m.Reference, m.Baseline}
-		servers := []string{m.Project, m.Project}
-		if m.Control != "" {
-			refs, servers = append(refs, m.Reference), append(servers, m.Control)
-		}
-		for i, ref := range refs {
-			p, ok := t.Paired(w, servers[i], ref)
+		for _, pr := range pairs {
+			p, ok := t.Paired(w, pr[0], pr[1])
 			if !ok {
 				b.WriteString(" — | — | — |")
 				continue
