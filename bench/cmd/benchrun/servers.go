@@ -70,12 +70,12 @@ func pick(all []server, names string) []server {
 
 // order returns the servers of one repetition of one cell in a shuffled
 // order, the same for the same (seed, rep, cell). Each run of the bench
-// takes a new seed (and records it), so two runs are independent samples. A plain
-// rotation would keep the cyclic order, so each server would always follow
-// the same one (and the A/A control would always run right after
-// gnet-native): whatever a server leaves behind in the kernel, or a drift in
-// the machine's load, would then bias one server's numbers the same way in
-// every repetition.
+// takes a new seed (and records it), so two runs are independent samples.
+// A plain rotation would keep the cyclic order, so each server would always
+// follow the same one (and the A/A control would always run right after
+// gnet-native): whatever a server leaves behind in the kernel, or a drift
+// in the machine's load, would then bias one server's numbers the same way
+// in every repetition.
 func order(ss []server, seed uint64, rep, cell int) []server {
 	out := slices.Clone(ss)
 	rand.New(rand.NewPCG(seed, uint64(rep)<<32|uint64(cell))).Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
