@@ -6,7 +6,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/echo-activation/echo-server/bench/internal/procstat"
+	"github.com/echo-activation/echo-server/engine/procstat"
 )
 
 // meter counts messages and failures, owns the run's clock (warm-up, then
