@@ -1,0 +1,85 @@
+package fleet
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// restartVariant is one way of restarting the hosts behind HAProxy.
+type restartVariant struct {
+	name     string
+	mode     socketMode
+	args     []string // server flags
+	wantLoss bool     // a negative control: the test must see connections fail
+}
+
+var restartVariants = []restartVariant{
+	{name: "held sockets", mode: heldSockets},
+	{name: "own socket, old shutdown (negative control)", mode: ownSockets, wantLoss: true},
+}
+
+// The load: 500 new connections a second for 20 s through HAProxy; each
+// echoes 2 KiB in two halves 50 ms apart. Host i restarts at restartAt[i].
+var (
+	restartLoad = tcpLoad{Rate: 500, Duration: 20 * time.Second, Size: 2048, Hold: 50 * time.Millisecond, Timeout: 15 * time.Second}
+	restartAt   = []time.Duration{4 * time.Second, 10 * time.Second, 16 * time.Second}
+)
+
+// TestHAProxyRestarts runs three hosts behind HAProxy with the shipped
+// haproxy.cfg and restarts each host once (SIGTERM, then a new process)
+// while the load runs, with no runtime-API drain: the only signals HAProxy
+// gets are its health checks and refused connects. Every variant but the
+// negative control must lose no connection and no byte.
+func TestHAProxyRestarts(t *testing.T) {
+	needFleetTools(t)
+	f := newFleetNet(t, len(restartAt))
+	for _, v := range restartVariants {
+		t.Run(v.name, func(t *testing.T) { runRestarts(t, f, v) })
+	}
+}
+
+func runRestarts(t *testing.T, f *fleetNet, v restartVariant) {
+	backends := make([]*backend, len(f.hosts))
+	names := make([]string, len(f.hosts))
+	for i := range f.hosts {
+		backends[i] = startBackend(t, f, i, v.mode, v.args)
+		names[i] = backends[i].name()
+	}
+	h := startHAProxy(t, f)
+	h.waitStatus(t, "UP", 10*time.Second, names...)
+	load := restartLoad
+	load.Addr = fmt.Sprintf("%s:%d", haproxyVIP, echoPort)
+	run := startLoad(t, f, "tcp", load)
+	t0 := time.Now()
+	for i, b := range backends {
+		time.Sleep(time.Until(t0.Add(restartAt[i])))
+		b.restart(t)
+		h.waitStatus(t, "UP", 10*time.Second, b.name())
+		t.Logf("%s restarted at %.1fs, back UP at %.1fs", b.name(), restartAt[i].Seconds(), time.Since(t0).Seconds())
+	}
+	var res tcpResult
+	run.wait(t, load.Duration+2*load.Timeout, &res)
+	for _, b := range backends {
+		b.stop(t)
+	}
+	report(t, v, res)
+}
+
+func report(t *testing.T, v restartVariant, res tcpResult) {
+	t.Logf("%s: %d connections over %d restarts, %d failed, %d wrong bytes, slowest success %v; failures %v at %v s",
+		v.name, res.Attempted, len(restartAt), res.Failed, res.WrongBytes, res.Slowest, res.Errors, res.FailedAt)
+	want := int64(restartLoad.Duration.Seconds()) * int64(restartLoad.Rate)
+	if res.Attempted != want {
+		t.Errorf("attempted %d connections, want %d", res.Attempted, want)
+	}
+	if res.WrongBytes != 0 {
+		t.Errorf("%d bytes came back wrong", res.WrongBytes)
+	}
+	switch {
+	case v.wantLoss && res.Failed == 0:
+		t.Errorf("negative control lost no connection: the test cannot see a loss")
+	case !v.wantLoss && res.Failed != 0:
+		t.Errorf("%d of %d connections failed: %v", res.Failed, res.Attempted, res.Errors)
+	}
+}
