@@ -72,20 +72,16 @@ func (l udpLoad) run() (udpResult, error) {
 func (l udpLoad) send(flows []*udpFlow, total int) int64 {
 	interval := time.Second / time.Duration(l.Rate)
 	t0 := time.Now()
-	var sent int64
 	msg := make([]byte, l.Size)
 	for i := range total {
 		time.Sleep(time.Until(t0.Add(time.Duration(i) * interval)))
 		fl := flows[i%len(flows)]
-		seq := fl.sent.Load()
-		binary.BigEndian.PutUint32(msg, seq)
+		// counted before the write: the echo may be read before Write returns
+		binary.BigEndian.PutUint32(msg, fl.sent.Add(1)-1)
 		copy(msg[4:], fl.body)
-		if _, err := fl.c.Write(msg); err == nil {
-			fl.sent.Add(1)
-			sent++
-		}
+		_, _ = fl.c.Write(msg) // a datagram that could not be sent counts as lost
 	}
-	return sent
+	return int64(total)
 }
 
 // read counts the flow's echoes until its socket is closed.
