@@ -65,8 +65,12 @@ func TestNftablesBalancer(t *testing.T) {
 			t.Errorf("%s served %d tcp connections and %d datagrams: the balancer skipped it", b.name(), accepted, datagrams)
 		}
 		for _, p := range b.starts {
-			if n := countIn(p, "udp", "datagrams_in"); n == 0 {
+			in, out := countIn(p, "udp", "datagrams_in"), countIn(p, "udp", "datagrams_out")
+			if in == 0 {
 				t.Errorf("%s served no datagram: the restart did not happen under load", p.name)
+			}
+			if in != out {
+				t.Errorf("%s read %d datagrams and echoed %d", p.name, in, out)
 			}
 		}
 	}
