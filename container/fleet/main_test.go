@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	serverBinary = filepath.Join(dir, "echo-server")
-	out, err := exec.Command("go", "build", "-o", serverBinary, "../../cmd/echo-server").CombinedOutput()
+	build := exec.Command("go", "build", "-o", serverBinary, "../../cmd/echo-server")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static: the image is FROM scratch
+	out, err := build.CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building the server: %v\n%s", err, out)
 		os.Exit(1)

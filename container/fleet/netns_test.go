@@ -40,23 +40,35 @@ var netSeq atomic.Int64
 // newFleetNet builds a network of n hosts, and deletes it when the test ends.
 func newFleetNet(t *testing.T, n int) *fleetNet {
 	t.Helper()
-	removeStaleNamespaces(t)
-	f := &fleetNet{prefix: fmt.Sprintf("ef%d%c", os.Getpid(), 'a'+netSeq.Add(1)-1)}
+	f := &fleetNet{prefix: newPrefix(t)}
 	for i := range n {
 		f.hosts = append(f.hosts, f.ns(fmt.Sprintf("h%d", i+1)))
 	}
 	t.Cleanup(f.remove)
-	for _, cmd := range f.setupCommands() {
-		if out, err := exec.Command("ip", cmd...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(cmd, " "), err, out)
-		}
-	}
+	runIP(t, f.setupCommands())
 	f.sysctl(t, f.ns("lb"), "net.ipv4.ip_forward=1")
 	// 10,000 connections per run end in TIME_WAIT at the client and the balancer.
 	for _, ns := range []string{f.ns("lb"), f.ns("cl")} {
 		f.sysctl(t, ns, "net.ipv4.ip_local_port_range=10000 65000", "net.ipv4.tcp_tw_reuse=1")
 	}
 	return f
+}
+
+// newPrefix is a namespace name prefix of this process's own, after
+// deleting namespaces left behind by dead runs.
+func newPrefix(t *testing.T) string {
+	removeStaleNamespaces(t)
+	return fmt.Sprintf("ef%d%c", os.Getpid(), 'a'+netSeq.Add(1)-1)
+}
+
+// runIP runs ip(8) with each argument list in turn.
+func runIP(t *testing.T, cmds [][]string) {
+	t.Helper()
+	for _, cmd := range cmds {
+		if out, err := exec.Command("ip", cmd...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v\n%s", strings.Join(cmd, " "), err, out)
+		}
+	}
 }
 
 func (f *fleetNet) ns(role string) string { return f.prefix + "-" + role }
