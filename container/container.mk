@@ -6,7 +6,7 @@ DESTDIR  ?=
 UNITDIR  ?= /etc/systemd/system
 E2E      := container/e2e
 
-.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs
+.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs test-fleet test-k8s
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/bin/echo-server
@@ -27,8 +27,9 @@ image-source:
 	$(PODMAN) build -f container/Containerfile --ignorefile container/containerignore \
 		--build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
-# static unit checks, the image under podman, the units under systemd in nspawn (root)
-test-e2e: test-units test-podman test-nspawn
+# static unit checks, the image under podman, the units under systemd in nspawn (root), the
+# Kubernetes manifests (the fleet tests in container/fleet run with test-go: they are Go tests)
+test-e2e: test-units test-podman test-nspawn test-k8s
 
 test-units: build
 	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh
@@ -48,3 +49,11 @@ test-image-source:
 # build (or find) the cached Debian rootfs for test-nspawn
 e2e-rootfs:
 	$(E2E)/rootfs.sh
+
+# the fleet alone (root; network namespaces, HAProxy, nftables, podman kube play): ~1 min
+test-fleet:
+	$(GO) test -race -count=1 -timeout 5m -v ./container/fleet/
+
+# the Kubernetes manifests, decoded strictly with k8s.io/api in a module of its own
+test-k8s:
+	cd container/k8s/validate && $(GO) vet ./... && $(GO) test -race -count=1 ./...

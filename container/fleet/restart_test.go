@@ -54,9 +54,11 @@ func runRestarts(t *testing.T, f *fleetNet, v restartVariant) {
 	t0 := time.Now()
 	for i, b := range backends {
 		time.Sleep(time.Until(t0.Add(restartAt[i])))
+		began := time.Now()
 		b.restart(t)
+		took := time.Since(began)
 		h.waitStatus(t, "UP", 10*time.Second, b.name())
-		t.Logf("%s restarted at %.1fs, back UP at %.1fs", b.name(), restartAt[i].Seconds(), time.Since(t0).Seconds())
+		t.Logf("%s: SIGTERM at %.1fs, next process serving after %v", b.name(), began.Sub(t0).Seconds(), took.Round(time.Millisecond))
 	}
 	var res tcpResult
 	run.wait(t, load.Duration+2*load.Timeout, &res)
@@ -67,8 +69,8 @@ func runRestarts(t *testing.T, f *fleetNet, v restartVariant) {
 }
 
 func report(t *testing.T, v restartVariant, res tcpResult) {
-	t.Logf("%s: %d connections over %d restarts, %d failed, %d wrong bytes, slowest success %v; failures %v at %v s",
-		v.name, res.Attempted, len(restartAt), res.Failed, res.WrongBytes, res.Slowest, res.Errors, res.FailedAt)
+	t.Logf("%s: %d connections, %d failed (by restart: %v), %d wrong bytes, slowest success %v; failures: %v",
+		v.name, res.Attempted, res.Failed, failedByRestart(res), res.WrongBytes, res.Slowest.Round(time.Millisecond), res.Errors)
 	want := int64(restartLoad.Duration.Seconds()) * int64(restartLoad.Rate)
 	if res.Attempted != want {
 		t.Errorf("attempted %d connections, want %d", res.Attempted, want)
@@ -82,4 +84,19 @@ func report(t *testing.T, v restartVariant, res tcpResult) {
 	case !v.wantLoss && res.Failed != 0:
 		t.Errorf("%d of %d connections failed: %v", res.Failed, res.Attempted, res.Errors)
 	}
+}
+
+// failedByRestart counts the failures that began between each restart and
+// the next.
+func failedByRestart(res tcpResult) []int64 {
+	counts := make([]int64, len(restartAt))
+	for sec, n := range res.FailedBySecond {
+		for i := len(restartAt) - 1; i >= 0; i-- {
+			if time.Duration(sec)*time.Second >= restartAt[i].Truncate(time.Second) {
+				counts[i] += n
+				break
+			}
+		}
+	}
+	return counts
 }

@@ -31,13 +31,13 @@ type tcpLoad struct {
 type tcpResult struct {
 	Attempted, Failed, WrongBytes int64
 	Errors                        map[string]int64 // failures by kind
-	FailedAt                      []float64        // seconds after the start, the first 200 failures
+	FailedBySecond                map[int]int64    // failures by the second (after the start) they began in
 	Slowest                       time.Duration    // the slowest successful connection
 }
 
 // run applies the load and returns the counts once every connection ended.
 func (l tcpLoad) run() tcpResult {
-	res := tcpResult{Errors: map[string]int64{}}
+	res := tcpResult{Errors: map[string]int64{}, FailedBySecond: map[int]int64{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	total := int(l.Duration.Seconds() * float64(l.Rate))
@@ -52,7 +52,7 @@ func (l tcpLoad) run() tcpResult {
 			wrong, err := l.one(i)
 			mu.Lock()
 			defer mu.Unlock()
-			res.add(time.Since(began), time.Since(t0), wrong, err)
+			res.add(time.Since(began), began.Sub(t0), wrong, err)
 		}()
 	}
 	wg.Wait()
@@ -68,9 +68,7 @@ func (r *tcpResult) add(took, at time.Duration, wrong int64, err error) {
 	}
 	r.Failed++
 	r.Errors[errorKind(err)]++
-	if len(r.FailedAt) < 200 {
-		r.FailedAt = append(r.FailedAt, at.Seconds())
-	}
+	r.FailedBySecond[int(at.Seconds())]++
 }
 
 // one runs connection i; it returns the wrong bytes seen and why it failed.
