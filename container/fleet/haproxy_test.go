@@ -53,9 +53,45 @@ func (h *haproxy) command(cmd string) (string, error) {
 	return string(b), err
 }
 
+// drain takes server out of rotation through the runtime API, as the
+// documented procedure does, and waits until its last connection closed.
+func (h *haproxy) drain(t *testing.T, server string) {
+	t.Helper()
+	h.must(t, "set server echo/"+server+" state drain")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := h.stat()
+		if err == nil && st[server]["status"] == "DRAIN" && st[server]["scur"] == "0" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not drained after 10s: %v (%v)", server, st[server], err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// must runs a runtime API command that answers nothing when it succeeds.
+func (h *haproxy) must(t *testing.T, cmd string) {
+	t.Helper()
+	if out, err := h.command(cmd); err != nil || strings.TrimSpace(out) != "" {
+		t.Fatalf("HAProxy %q: %q %v", cmd, out, err)
+	}
+}
+
 // servers returns the status of each server of the echo backend as
 // HAProxy reports it: UP, DOWN, "UP 1/2" (going down), DRAIN, MAINT...
 func (h *haproxy) servers() (map[string]string, error) {
+	st, err := h.stat()
+	status := map[string]string{}
+	for name, fields := range st {
+		status[name] = fields["status"]
+	}
+	return status, err
+}
+
+// stat returns `show stat` for each server of the echo backend, by column.
+func (h *haproxy) stat() (map[string]map[string]string, error) {
 	out, err := h.command("show stat")
 	if err != nil {
 		return nil, err
@@ -64,17 +100,19 @@ func (h *haproxy) servers() (map[string]string, error) {
 	if err != nil || len(rows) == 0 {
 		return nil, fmt.Errorf("show stat: %v: %q", err, tail(out, 200))
 	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	status := map[string]string{}
+	st := map[string]map[string]string{}
 	for _, r := range rows[1:] {
-		if len(r) > col["status"] && r[col["pxname"]] == "echo" && r[col["svname"]] != "BACKEND" && r[col["svname"]] != "FRONTEND" {
-			status[r[col["svname"]]] = r[col["status"]]
+		fields := map[string]string{}
+		for i, name := range rows[0] {
+			if i < len(r) {
+				fields[name] = r[i]
+			}
+		}
+		if fields["pxname"] == "echo" && fields["svname"] != "BACKEND" && fields["svname"] != "FRONTEND" {
+			st[fields["svname"]] = fields
 		}
 	}
-	return status, nil
+	return st, nil
 }
 
 // waitStatus waits until every named server has status want.

@@ -11,11 +11,13 @@ type restartVariant struct {
 	name     string
 	mode     socketMode
 	args     []string // server flags
+	drain    bool     // drain each host through HAProxy's runtime API first
 	wantLoss bool     // a negative control: the test must see connections fail
 }
 
 var restartVariants = []restartVariant{
 	{name: "held sockets", mode: heldSockets},
+	{name: "own socket, old shutdown, runtime-API drain", mode: ownSockets, drain: true},
 	{name: "own socket, old shutdown (negative control)", mode: ownSockets, wantLoss: true},
 }
 
@@ -28,9 +30,9 @@ var (
 
 // TestHAProxyRestarts runs three hosts behind HAProxy with the shipped
 // haproxy.cfg and restarts each host once (SIGTERM, then a new process)
-// while the load runs, with no runtime-API drain: the only signals HAProxy
-// gets are its health checks and refused connects. Every variant but the
-// negative control must lose no connection and no byte.
+// while the load runs. Without a runtime-API drain, the only signals
+// HAProxy gets are its health checks and refused connects. Every variant
+// but the negative control must lose no connection and no byte.
 func TestHAProxyRestarts(t *testing.T) {
 	needFleetTools(t)
 	f := newFleetNet(t, len(restartAt))
@@ -55,10 +57,16 @@ func runRestarts(t *testing.T, f *fleetNet, v restartVariant) {
 	for i, b := range backends {
 		time.Sleep(time.Until(t0.Add(restartAt[i])))
 		began := time.Now()
+		if v.drain {
+			h.drain(t, b.name())
+		}
 		b.restart(t)
 		took := time.Since(began)
+		if v.drain {
+			h.must(t, "set server echo/"+b.name()+" state ready")
+		}
 		h.waitStatus(t, "UP", 10*time.Second, b.name())
-		t.Logf("%s: SIGTERM at %.1fs, next process serving after %v", b.name(), began.Sub(t0).Seconds(), took.Round(time.Millisecond))
+		t.Logf("%s: restart began at %.1fs, next process serving %v later", b.name(), began.Sub(t0).Seconds(), took.Round(time.Millisecond))
 	}
 	var res tcpResult
 	run.wait(t, load.Duration+2*load.Timeout, &res)
