@@ -37,6 +37,8 @@ type backend struct {
 	mode   socketMode
 	args   []string   // flags besides the sockets
 	held   []*os.File // heldSockets: tcp, udp, metrics
+	stray  bool       // keep a copy of each process's TCP listener until it exits
+	copy   *os.File   // that copy
 	cur    *proc
 	starts []*proc // every process so far, for their logs
 }
@@ -47,9 +49,9 @@ const activationWrapper = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
 var heldNames = []string{"tcp", "udp", "metrics"}
 
 // startBackend starts host i's server and returns it running.
-func startBackend(t *testing.T, f *fleetNet, i int, mode socketMode, args []string) *backend {
+func startBackend(t *testing.T, f *fleetNet, i int, mode socketMode, args []string, stray bool) *backend {
 	t.Helper()
-	b := &backend{net: f, index: i, mode: mode, args: args}
+	b := &backend{net: f, index: i, mode: mode, args: args, stray: stray}
 	if mode == heldSockets {
 		b.held = holdSockets(t, f.hosts[i])
 	}
@@ -78,6 +80,9 @@ func (b *backend) start(t *testing.T) {
 	b.cur = start(t, fmt.Sprintf("%s start %d", b.name(), len(b.starts)+1), cmd)
 	b.starts = append(b.starts, b.cur)
 	b.cur.waitLog(t, "msg=serving", 3)
+	if b.stray {
+		b.copy = takeListenerCopy(t, b.cur.cmd.Process.Pid, echoPort)
+	}
 }
 
 // restart stops the running process with SIGTERM, as systemd or the
@@ -93,6 +98,10 @@ func (b *backend) stop(t *testing.T) {
 	t.Helper()
 	if code := b.cur.terminate(t, 20*time.Second); code != 0 {
 		t.Errorf("%s exited %d after SIGTERM", b.cur.name, code)
+	}
+	if b.copy != nil {
+		_ = b.copy.Close() // the last copy: the kernel resets what it queued
+		b.copy = nil
 	}
 }
 

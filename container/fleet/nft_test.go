@@ -30,7 +30,7 @@ func TestNftablesBalancer(t *testing.T) {
 	f := newFleetNet(t, 3)
 	backends := make([]*backend, len(f.hosts))
 	for i := range f.hosts {
-		backends[i] = startBackend(t, f, i, heldSockets, []string{"--drain-timeout", "2s"})
+		backends[i] = startBackend(t, f, i, heldSockets, []string{"--drain-timeout", "2s"}, false)
 	}
 	loadNftBalancer(t, f)
 	addr := fmt.Sprintf("%s:%d", nftVIP, echoPort)

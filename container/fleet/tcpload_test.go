@@ -31,13 +31,13 @@ type tcpLoad struct {
 type tcpResult struct {
 	Attempted, Failed, WrongBytes int64
 	Errors                        map[string]int64 // failures by kind
-	FailedBySecond                map[int]int64    // failures by the second (after the start) they began in
+	FailedByTenth                 map[int64]int64  // failures by the Unix time, in tenths of a second, they began at
 	Slowest                       time.Duration    // the slowest successful connection
 }
 
 // run applies the load and returns the counts once every connection ended.
 func (l tcpLoad) run() tcpResult {
-	res := tcpResult{Errors: map[string]int64{}, FailedBySecond: map[int]int64{}}
+	res := tcpResult{Errors: map[string]int64{}, FailedByTenth: map[int64]int64{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	total := int(l.Duration.Seconds() * float64(l.Rate))
@@ -52,23 +52,23 @@ func (l tcpLoad) run() tcpResult {
 			wrong, err := l.one(i)
 			mu.Lock()
 			defer mu.Unlock()
-			res.add(time.Since(began), began.Sub(t0), wrong, err)
+			res.add(began, wrong, err)
 		}()
 	}
 	wg.Wait()
 	return res
 }
 
-func (r *tcpResult) add(took, at time.Duration, wrong int64, err error) {
+func (r *tcpResult) add(began time.Time, wrong int64, err error) {
 	r.Attempted++
 	r.WrongBytes += wrong
 	if err == nil {
-		r.Slowest = max(r.Slowest, took)
+		r.Slowest = max(r.Slowest, time.Since(began))
 		return
 	}
 	r.Failed++
 	r.Errors[errorKind(err)]++
-	r.FailedBySecond[int(at.Seconds())]++
+	r.FailedByTenth[began.UnixMilli()/100]++
 }
 
 // one runs connection i; it returns the wrong bytes seen and why it failed.
