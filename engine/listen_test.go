@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/echo-activation/echo-server/engine/echotest"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,7 +48,7 @@ func TestListenURLs(t *testing.T) {
 			}
 			if err != nil {
 				if strings.HasPrefix(tt.url, "vsock") {
-					t.Skipf("no vsock here: %v", err)
+					echotest.Skip(t, "no vsock here: %v", err)
 				}
 				t.Fatal(err)
 			}
