@@ -193,3 +193,20 @@ func portOf(t *testing.T, addr string) int {
 	}
 	return n
 }
+
+// TestManPage: the generated man page is valid troff (groff -ww reports
+// every warning) and holds the sections an operator looks for.
+func TestManPage(t *testing.T) {
+	groff := needTool(t, "groff", "groff-base")
+	_, man, _ := cliRun(t, execServer("--man"))
+	cmd := exec.Command(groff, "-man", "-ww", "-z")
+	cmd.Stdin = strings.NewReader(man)
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("groff: %v\n%s", err, out)
+	}
+	for _, sec := range []string{".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", `.SH "LISTEN URLS"`, `.SH "SIGNALS"`, `.SH "EXIT STATUS"`, `.SH "ENVIRONMENT"`} {
+		if !strings.Contains(man, sec) {
+			t.Errorf("no %s", sec)
+		}
+	}
+}
