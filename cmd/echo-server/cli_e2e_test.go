@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -207,6 +208,34 @@ func TestManPage(t *testing.T) {
 	for _, sec := range []string{".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", `.SH "LISTEN URLS"`, `.SH "SIGNALS"`, `.SH "EXIT STATUS"`, `.SH "ENVIRONMENT"`} {
 		if !strings.Contains(man, sec) {
 			t.Errorf("no %s", sec)
+		}
+	}
+}
+
+// TestReadmeListsEveryFlag: the README's Flags table has a row for every
+// flag --help lists, and no row for a flag that does not exist.
+func TestReadmeListsEveryFlag(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n## Flags\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	rows := regexp.MustCompile("(?m)^\\| `(-\\w`, `)?--([a-z-]+)").FindAllStringSubmatch(section, -1)
+	inReadme := map[string]bool{}
+	for _, r := range rows {
+		inReadme[r[2]] = true
+	}
+	known := map[string]bool{}
+	for _, s := range flags(defaults()) {
+		known[s.long] = true
+		if !s.hidden && !inReadme[s.long] && s.long != "help" {
+			t.Errorf("--%s has no row in the README's Flags table", s.long)
+		}
+	}
+	for name := range inReadme {
+		if !known[name] {
+			t.Errorf("the README's Flags table has --%s, which is not a flag", name)
 		}
 	}
 }
