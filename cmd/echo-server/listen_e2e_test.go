@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"testing"
 )
 
@@ -85,4 +88,37 @@ func staleSocket(t *testing.T, path string) {
 	}
 	ln.SetUnlinkOnClose(false)
 	ln.Close()
+}
+
+// TestTryCommands: the try= command of each serving line, run as printed
+// (by sh, with socat), gets its hello back: abstract unix datagram sockets
+// and dual-stack wildcards included.
+func TestTryCommands(t *testing.T) {
+	needTool(t, "socat", "socat")
+	dir := shortDir(t)
+	urls := []string{"tcp://:0", "udp4://127.0.0.1:0", "udp://:0", "unix://" + dir + "/s.sock",
+		"unix://@" + dir[1:] + "-s", "unixgram://" + dir + "/g.sock", "unixgram://@" + dir[1:] + "-g"}
+	var args []string
+	for _, u := range urls {
+		args = append(args, "--listen", u)
+	}
+	p := startCmd(t, execServer(args...))
+	p.waitLog(t, "echo-server started", 1)
+	tries := regexp.MustCompile(`msg=serving name=(\S+) .* try="((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(p.stderr.String(), -1)
+	if len(tries) != len(urls) {
+		t.Fatalf("%d try= lines for %d sockets:\n%s", len(tries), len(urls), p.stderr.String())
+	}
+	for _, m := range tries {
+		try, err := strconv.Unquote(`"` + m[2] + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("sh", "-c", try+"; rm -f /tmp/echo-client-$$.sock").CombinedOutput()
+		if err != nil || string(out) != "hello\n" {
+			t.Errorf("%s: %s: %v\n%s", m[1], try, err, out)
+		}
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
 }
