@@ -8,6 +8,7 @@ require (
 	github.com/lesismal/nbio v1.6.8
 	github.com/mdlayher/vsock v1.4.0
 	github.com/panjf2000/gnet/v2 v2.9.7
+	github.com/spf13/pflag v1.1.0
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0
 )

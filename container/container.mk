@@ -1,43 +1,32 @@
-# container.mk: install the units, build the image, run the end-to-end tests.
-# Included by the top Makefile; uses its BIN, VERSION and build target.
+# container.mk: build the image, run the end-to-end tests.
+# Included by the top Makefile; uses its BIN, VERSION, deps and build targets.
 PODMAN   ?= podman
-IMAGE    ?= localhost/echo-server:$(VERSION)
-DESTDIR  ?=
-UNITDIR  ?= /etc/systemd/system
+IMAGE_VERSION := $(or $(VERSION),dev)
+IMAGE    ?= localhost/echo-server:$(IMAGE_VERSION)
 E2E      := container/e2e
 
-.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs
-
-install: build
-	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/bin/echo-server
-	install -d $(DESTDIR)$(UNITDIR)
-	install -m 0644 units/*.socket units/*.service $(DESTDIR)$(UNITDIR)/
-	@echo 'now: systemctl daemon-reload && systemctl enable --now echo.socket'
-
-uninstall:
-	rm -f $(DESTDIR)/usr/local/bin/echo-server
-	cd units && for u in *.socket *.service; do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+.PHONY: image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs
 
 # offline: FROM scratch + the binary from `make build`; the build context is bin/ alone
 image: build
-	$(PODMAN) build --layers=false -f container/Containerfile.prebuilt --build-arg VERSION=$(VERSION) -t $(IMAGE) bin
+	$(PODMAN) build --layers=false -f container/Containerfile.prebuilt --build-arg VERSION=$(IMAGE_VERSION) -t $(IMAGE) bin
 
 # from source, in a golang builder stage (needs to pull docker.io/library/golang)
 image-source:
 	$(PODMAN) build -f container/Containerfile --ignorefile container/containerignore \
-		--build-arg VERSION=$(VERSION) -t $(IMAGE) .
+		--build-arg VERSION=$(IMAGE_VERSION) -t $(IMAGE) .
 
 # static unit checks, the image under podman, the units under systemd in nspawn (root)
 test-e2e: test-units test-podman test-nspawn
 
-test-units: build
-	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh
+test-units: deps build
+	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh .ci/run .ci/install-deps
 	$(E2E)/verify-units.sh
 
-test-podman: build
+test-podman: deps build
 	$(E2E)/podman-e2e.sh
 
-test-nspawn: build
+test-nspawn: deps build
 	$(E2E)/nspawn-e2e.sh
 
 # container/Containerfile (from source) with a local stand-in for the golang image; not part of

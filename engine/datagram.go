@@ -109,6 +109,9 @@ func (d *datagramLoop) run(s *Server) {
 			continue
 		}
 		d.sv.stats.datagramsIn.Add(uint64(d.n))
+		if s.opts.Debug {
+			s.log.Debug("datagrams", "socket", d.sv.Name, "read", d.n, "bytes", batchBytes(d.msgs[:d.n]))
+		}
 		d.prepareReplies(s)
 		if err := d.rc.Write(d.sendFn); err != nil {
 			return
@@ -166,6 +169,14 @@ func (d *datagramLoop) prepareReplies(s *Server) {
 		m.Hdr.Flags = 0
 	}
 	d.sv.stats.bytesIn.Add(in)
+}
+
+// batchBytes is the size of the datagrams of a batch (for --debug).
+func batchBytes(msgs []unix.Mmsghdr) (n uint64) {
+	for _, m := range msgs {
+		n += uint64(m.Len)
+	}
+	return n
 }
 
 // unixUnnamedLen is the address length of an unbound unix socket: the

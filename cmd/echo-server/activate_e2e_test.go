@@ -8,14 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
-// needTool skips the test with what to install when a tool is missing.
+// needTool skips the test (fails it under CI=true) with what to install when a
+// tool is missing.
 func needTool(t *testing.T, tool, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(tool)
 	if err != nil {
-		t.Skipf("%s not found: apt-get install %s (.ci/run does)", tool, pkg)
+		echotest.Skip(t, "%s not found: apt-get install %s (.ci/install-deps does)", tool, pkg)
 	}
 	return path
 }

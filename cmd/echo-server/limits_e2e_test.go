@@ -176,7 +176,7 @@ func TestFDExhaustion(t *testing.T) {
 // whole seconds.
 func TestNonReadingClients(t *testing.T) {
 	if testing.Short() {
-		t.Skip("pushes 100 x 64 MiB")
+		echotest.Skip(t, "-short: pushes 100 x 64 MiB")
 	}
 	needTool(t, "socat", "socat")
 	p, addr := startTCP(t, "--loops", "2")

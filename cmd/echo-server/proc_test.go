@@ -84,12 +84,15 @@ func execActivated(files []*os.File, names []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// startCmd starts cmd with its stderr captured, and kills it at test end if
-// it is still running.
+// startCmd starts cmd with its stderr captured (unless the caller set
+// cmd.Stderr and feeds p.stderr itself), and kills it at test end if it is
+// still running.
 func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	cmd.Stderr = p.stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = p.stderr
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

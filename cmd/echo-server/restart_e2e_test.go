@@ -115,12 +115,12 @@ func udpTicker(t *testing.T, addr string, stop chan struct{}, wg *sync.WaitGroup
 // every one of them, and logs the server's RSS per connection.
 func TestTenThousandConnections(t *testing.T) {
 	if testing.Short() {
-		t.Skip("opens 10,000 connections")
+		echotest.Skip(t, "-short: opens 10,000 connections")
 	}
 	const n = 10000
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur < n+200 {
-		t.Skipf("RLIMIT_NOFILE is %d (hard %d): 10,000 connections need %d fds in the test and in the server; raise the hard limit", rl.Cur, rl.Max, n+200)
+		echotest.Skip(t, "RLIMIT_NOFILE is %d (hard %d): 10,000 connections need %d fds in the test and in the server; raise the hard limit", rl.Cur, rl.Max, n+200)
 	}
 	sock := listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
