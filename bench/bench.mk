@@ -29,10 +29,10 @@ SOAK_TIME ?= 10m
 soak: build bench-bins
 	$(BENCH_BIN)/soak -server $(BIN) -duration $(SOAK_TIME) -command "make soak SOAK_TIME=$(SOAK_TIME)"
 
-# loadgen, benchrun and every peer server, Go and C.
+# loadgen, benchrun and every peer server, Go (the bench module, bench/go.mod) and C.
 bench-bins:
 	@mkdir -p $(BENCH_BIN)
-	$(GO) build -o $(BENCH_BIN)/ ./bench/cmd/... ./bench/peers/...
+	cd bench && $(GO) build -o $(abspath $(BENCH_BIN))/ ./cmd/... ./peers/...
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/epoll_echo bench/peers/c/epoll_echo.c
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/mmsg_echo bench/peers/c/mmsg_echo.c
 
