@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/echo-activation/echo-server/bench/internal/activate"
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // row is one round: its load and the server's gauges once it settled.
@@ -27,13 +27,13 @@ type record struct {
 // the first half, and checks the last instance for leaks.
 func soak(o options, dir string) (*record, error) {
 	rec := &record{started: time.Now()}
-	var socks []activate.Socket
+	var socks []echotest.Socket
 	for _, n := range []string{"tcp4", "udp4", "unix", "unixgram", "metrics"} {
 		network := n
 		if n == "metrics" {
 			network = "tcp4"
 		}
-		s, err := activate.Listen(n, network, dir)
+		s, err := echotest.Listen(n, network, dir)
 		if err != nil {
 			return rec, err
 		}

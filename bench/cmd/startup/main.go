@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/echo-activation/echo-server/bench/internal/activate"
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 func main() {
@@ -39,9 +39,9 @@ func main() {
 }
 
 func measure(server string, loops, runs int, dir string) error {
-	var socks []activate.Socket
+	var socks []echotest.Socket
 	for _, n := range []string{"tcp4", "tcp6", "udp4", "udp6", "unix", "unixgram"} {
-		s, err := activate.Listen(n, n, dir)
+		s, err := echotest.Listen(n, n, dir)
 		if err != nil {
 			return err
 		}
@@ -64,14 +64,17 @@ func measure(server string, loops, runs int, dir string) error {
 }
 
 // once starts the server, times READY=1 and the first echo, and stops it.
-func once(server string, loops int, socks []activate.Socket, notify *net.UnixConn) (time.Duration, time.Duration, error) {
+func once(server string, loops int, socks []echotest.Socket, notify *net.UnixConn) (time.Duration, time.Duration, error) {
 	drain(notify)
 	client, err := net.Dial("tcp4", socks[0].Addr) // queued by the kernel until the server accepts
 	if err != nil {
 		return 0, 0, err
 	}
 	defer client.Close()
-	cmd := activate.Command(server, []string{"--loops", fmt.Sprint(loops)}, socks, "NOTIFY_SOCKET="+notify.LocalAddr().String())
+	a := echotest.NewActivation(socks...)
+	a.PIDNamespace = true // no shell in between to add its start-up time
+	a.Env = []string{"NOTIFY_SOCKET=" + notify.LocalAddr().String()}
+	cmd := a.Command(server, "--loops", fmt.Sprint(loops))
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return 0, 0, err
