@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/echo-activation/echo-server/engine/echotest"
 	"github.com/echo-activation/echo-server/bench/internal/loadgen"
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // roundResult sums one round of load.
