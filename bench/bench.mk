@@ -15,10 +15,10 @@ bench-quick: build bench-bins
 		-out $(BENCH_BIN)/quick -command "make bench-quick"
 
 # Cold start with six inherited sockets: exec to READY=1 and to the first echo (root: it starts
-# the server as PID 1 of a new PID namespace so that LISTEN_PID is right without a shell).
+# the server as PID 1 of a new PID namespace so that LISTEN_PID is right without a shell);
+# prints the table and writes bench/results/startup-<date>-<host>[-N].md.
 bench-startup: build bench-bins
-	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 1
-	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 2
+	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 1,2 -command "make bench-startup"
 
 # One event loop on one core against two loops on both cores (the load generator on core 1).
 bench-multicore: build bench-bins
