@@ -20,9 +20,10 @@ bench-quick: build bench-bins
 bench-startup: build bench-bins
 	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 1,2 -command "make bench-startup"
 
-# One event loop on one core against two loops on both cores (the load generator on core 1).
+# One event loop on one core against two loops on both cores (the load generator on core 1);
+# prints the table and writes bench/results/multicore-<date>-<host>[-N].md.
 bench-multicore: build bench-bins
-	bench/multicore.sh 3
+	bench/multicore.sh 3 "make bench-multicore"
 
 # Mixed load, abusive clients and restarts for SOAK_TIME (not in CI); writes bench/results/soak-*.md.
 SOAK_TIME ?= 10m
