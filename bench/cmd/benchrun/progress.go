@@ -53,7 +53,7 @@ func (p *progress) finish() {
 // loadedMark flags a run that other work competed with (see host.Load.Warning).
 func loadedMark(loaded bool) string {
 	if loaded {
-		return " LOADED: other work competes with this run"
+		return " LOADED"
 	}
 	return ""
 }

@@ -16,7 +16,7 @@ import (
 
 func writeReport(o options, base string, results []loadgen.Result) error {
 	t := report.Aggregate(results)
-	t.PutFirst("echo-server", "gnet-native", controlName, "c")
+	t.PutFirst("echo-server", "gnet-native", controlName, "c", "nbio", "stdlib") // the same order, and chart colours, in every record
 	spec := report.ChartSpec{Project: "echo-server", Reference: "gnet-native", Control: controlIfRun(t), Host: o.host}
 	if err := report.Chart(base+".png", t, spec); err != nil {
 		return err
@@ -62,11 +62,12 @@ func loadSummary(o options, rs []loadgen.Result) (line, warning string) {
 	slices.Sort(loads)
 	used := o.usedCPUs()
 	median := host.Load{Avg1: loads[len(loads)/2], CPUs: cpus}
-	line = fmt.Sprintf("1-minute load average before each run: median %.2f, max %.2f, on %d CPUs of which the runs keep %d busy",
+	line = fmt.Sprintf("before each run median %.2f, max %.2f; %d CPUs, of which the runs keep %d busy",
 		median.Avg1, loads[len(loads)-1], cpus, used)
 	if o.startLoad.CPUs > 0 {
-		line = fmt.Sprintf("%.2f before the first run; %s", o.startLoad.Avg1, line)
+		line = fmt.Sprintf("%.2f before the first run, %s", o.startLoad.Avg1, line)
 	}
+	line = "1-minute load average " + line
 	warning = o.startLoad.Warning(used, 0)
 	if warning == "" {
 		warning = median.Warning(used, used)

@@ -26,7 +26,7 @@ func TestLoadSummary(t *testing.T) {
 		warn  string // a substring of the warning ("" when none)
 	}{
 		{name: "old records without loads", rs: []loadgen.Result{{}}},
-		{name: "quiet", start: host.Load{Avg1: 0.2, CPUs: 2}, rs: runs(1.8, 2.1, 2.0), line: "0.20 before the first run; 1-minute load average before each run: median 2.00, max 2.10, on 2 CPUs of which the runs keep 2 busy"},
+		{name: "quiet", start: host.Load{Avg1: 0.2, CPUs: 2}, rs: runs(1.8, 2.1, 2.0), line: "1-minute load average 0.20 before the first run, before each run median 2.00, max 2.10; 2 CPUs, of which the runs keep 2 busy"},
 		{name: "loaded before", start: host.Load{Avg1: 12, CPUs: 2}, rs: runs(2, 2, 2), line: "12.00 before", warn: "12.00 before the run on 2 CPUs, of which the run leaves 0 free"},
 		{name: "loaded during", rs: runs(4, 5, 6), line: "median 5.00", warn: "5.00 during the run"},
 	} {

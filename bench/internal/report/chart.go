@@ -29,7 +29,8 @@ func Chart(path string, t *Table, spec ChartSpec) error {
 	if err != nil {
 		return err
 	}
-	p.Title.Text = chartTitle(t, ss, spec)
+	reps := maxReps(t, ss)
+	p.Title.Text = chartTitle(reps, spec)
 	leg := legend(ss)
 	w, h := 15*vg.Inch, vg.Length(len(t.Workloads))*0.62*vg.Inch+1.6*vg.Inch
 	img := vgimg.New(w, h)
@@ -38,15 +39,19 @@ func Chart(path string, t *Table, spec ChartSpec) error {
 	p.Draw(draw.Crop(c, margin, -legendWidth, margin, -margin))
 	side := draw.Crop(c, w-legendWidth+margin, -margin, 0, -vg.Inch)
 	leg.Draw(side)
-	readingNote(side, spec, vg.Length(len(ss))*0.36*vg.Inch+0.5*vg.Inch)
+	readingNote(side, spec, reps, vg.Length(len(ss))*0.36*vg.Inch+0.5*vg.Inch)
 	return savePNG(path, img)
 }
 
 // readingNote explains, under the legend (below depth from the top of c),
 // how to tell a difference from noise and where the numbers are.
-func readingNote(c draw.Canvas, spec ChartSpec, below vg.Length) {
+func readingNote(c draw.Canvas, spec ChartSpec, reps int, below vg.Length) {
 	note := "Each row is one workload. A difference counts\nonly where it repeats: see the verdicts (sign test)\nin the Paired ratios table of the .md."
-	if spec.Control != "" {
+	switch {
+	case reps <= 1:
+		note = "One repetition shows no spread, and one run\ncan be off by 10-30% on a shared machine:\n" +
+			"read no difference from it. make bench runs\n5 repetitions and gives verdicts."
+	case spec.Control != "":
 		note = "The grey whisker is how far two identical\nservers drift apart on this machine: a median\ninside it may well be noise. " +
 			"The verdicts\n(sign test) are in the .md's Paired ratios table."
 	}
@@ -57,8 +62,8 @@ func readingNote(c draw.Canvas, spec ChartSpec, below vg.Length) {
 	c.FillText(sty, vg.Point{X: c.Min.X, Y: c.Max.Y - below}, note)
 }
 
-// chartTitle says what a dot and a whisker are, in the runs' own count.
-func chartTitle(t *Table, ss []series, spec ChartSpec) string {
+// maxReps is the most repetitions any ratio of the chart pairs.
+func maxReps(t *Table, ss []series) int {
 	reps := 0
 	for _, s := range ss {
 		for _, w := range t.Workloads {
@@ -67,6 +72,11 @@ func chartTitle(t *Table, ss []series, spec ChartSpec) string {
 			}
 		}
 	}
+	return reps
+}
+
+// chartTitle says what a dot and a whisker are, in the runs' own count.
+func chartTitle(reps int, spec ChartSpec) string {
 	what := fmt.Sprintf("dot: median of %d repetitions, whisker: min..max", reps)
 	if reps <= 1 {
 		what = "one repetition: each dot is the ratio of one run to one run, no spread"

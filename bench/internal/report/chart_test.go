@@ -42,12 +42,15 @@ func TestChartSeries(t *testing.T) {
 	if slices.Sort(colors); len(slices.Compact(colors)) != len(ss) {
 		t.Errorf("two series share a colour")
 	}
-	d := ss[0].dots(tab, 0, len(ss))
-	if len(d.median) != 1 || d.median[0].X != 1 || len(d.naText) != 1 || d.naText[0] != "n/a: ref has no unixgram" {
-		t.Errorf("p ÷ ref: medians %v, n/a %q", d.median, d.naText)
+	if d := ss[0].dots(tab, 0, len(ss)); len(d.median) != 1 || d.median[0].X != 1 {
+		t.Errorf("p ÷ ref: medians %v, want one at 1", d.median)
 	}
-	if d := ss[1].dots(tab, 1, len(ss)); len(d.median) != 2 || len(d.na) != 0 {
-		t.Errorf("p ÷ c: medians %v, n/a %q", d.median, d.naText)
+	if d := ss[1].dots(tab, 1, len(ss)); len(d.median) != 2 {
+		t.Errorf("p ÷ c: medians %v, want two", d.median)
+	}
+	notes := []string{naNote(tab, ss, tab.Workloads[0]), naNote(tab, ss, tab.Workloads[1])}
+	if want := []string{"", "n/a: ref, the A/A control\n(no unixgram server)"}; !slices.Equal(notes, want) {
+		t.Errorf("n/a notes %q, want %q", notes, want)
 	}
 	png := filepath.Join(t.TempDir(), "c.png")
 	if err := Chart(png, tab, ChartSpec{Project: "p", Reference: "ref", Control: "ref-2", Host: "test"}); err != nil {
@@ -60,15 +63,15 @@ func TestChartSeries(t *testing.T) {
 
 func TestChartTitleSaysHowManyRuns(t *testing.T) {
 	tab := chartTable()
-	ss := chartSeries(tab, ChartSpec{Project: "p", Reference: "ref"})
-	if got := chartTitle(tab, ss, ChartSpec{Project: "p"}); !strings.Contains(got, "median of 3 repetitions") {
+	reps := maxReps(tab, chartSeries(tab, ChartSpec{Project: "p", Reference: "ref"}))
+	if got := chartTitle(reps, ChartSpec{Project: "p"}); !strings.Contains(got, "median of 3 repetitions") {
 		t.Errorf("title %q", got)
 	}
 	one := Aggregate([]loadgen.Result{
 		{Server: "p", Rep: 1, Mode: loadgen.Flood, Network: "tcp", Messages: 1, MBPerSec: 2},
 		{Server: "ref", Rep: 1, Mode: loadgen.Flood, Network: "tcp", Messages: 1, MBPerSec: 1},
 	})
-	got := chartTitle(one, chartSeries(one, ChartSpec{Project: "p"}), ChartSpec{Project: "p"})
+	got := chartTitle(maxReps(one, chartSeries(one, ChartSpec{Project: "p"})), ChartSpec{Project: "p"})
 	if !strings.Contains(got, "one repetition") || strings.Contains(got, "median") {
 		t.Errorf("single-run title %q", got)
 	}

@@ -15,9 +15,10 @@ import (
 
 // series is one kind of dot in the chart: server ÷ ref, paired.
 type series struct {
-	label, server, ref string
-	color              color.Color
-	shape              draw.GlyphDrawer
+	label, short string // the legend's label; the name in an n/a note
+	server, ref  string
+	color        color.Color
+	shape        draw.GlyphDrawer
 }
 
 // peerColors are Okabe and Ito's colours for colour-blind readers, in
@@ -45,12 +46,12 @@ func chartSeries(t *Table, spec ChartSpec) []series {
 			continue
 		}
 		i := len(ss)
-		ss = append(ss, series{label: spec.Project + " ÷ " + peer, server: spec.Project, ref: peer,
+		ss = append(ss, series{label: spec.Project + " ÷ " + peer, short: peer, server: spec.Project, ref: peer,
 			color: peerColors[i%len(peerColors)], shape: peerShapes[i%len(peerShapes)]})
 	}
 	if spec.Control != "" && slices.Contains(t.Servers, spec.Control) {
 		ss = append(ss, series{label: "A/A control: " + spec.Control + " ÷ " + spec.Reference + "\n(two identical servers: the noise)",
-			server: spec.Control, ref: spec.Reference, color: controlColor, shape: draw.RingGlyph{}})
+			short: "the A/A control", server: spec.Control, ref: spec.Reference, color: controlColor, shape: draw.RingGlyph{}})
 	}
 	return ss
 }
@@ -97,13 +98,11 @@ func rowY(t *Table, i, k, n int) float64 {
 	return float64(len(t.Workloads)-1-i) + (float64(n-1)/2-float64(k))*step
 }
 
-// dots holds one series' points, whiskers and n/a marks.
+// dots holds one series' points and whiskers.
 type dots struct {
 	median   plotter.XYs
 	whiskers plotter.XYs
 	spread   plotter.XErrors
-	na       plotter.XYs // at X 0: placed at the left edge once the range is known
-	naText   []string
 }
 
 func (s series) dots(t *Table, k, n int) dots {
@@ -112,8 +111,6 @@ func (s series) dots(t *Table, k, n int) dots {
 		y := rowY(t, i, k, n)
 		p, ok := s.paired(t, w)
 		if !ok {
-			d.na = append(d.na, plotter.XY{Y: y})
-			d.naText = append(d.naText, s.whyNA(t, w))
 			continue
 		}
 		r := p.Rate
@@ -128,12 +125,31 @@ func (s series) dots(t *Table, k, n int) dots {
 
 // whyNA says why a series has no ratio on w.
 func (s series) whyNA(t *Table, w Workload) string {
-	for _, srv := range []string{s.ref, s.server} {
-		if t.Get(w, srv) == nil {
-			return "n/a: " + srv + " has no " + w.Network
+	if t.Get(w, s.ref) == nil || t.Get(w, s.server) == nil {
+		return "(no " + w.Network + " server)"
+	}
+	return "(no repetition where both ran)"
+}
+
+// naNote names, for the row of w, the series that have no ratio there and
+// why: "n/a: gnet-native, nbio, the A/A control\n(no unixgram server)".
+func naNote(t *Table, ss []series, w Workload) string {
+	var reasons []string
+	who := map[string][]string{}
+	for _, s := range ss {
+		if _, ok := s.paired(t, w); !ok {
+			r := s.whyNA(t, w)
+			if who[r] == nil {
+				reasons = append(reasons, r)
+			}
+			who[r] = append(who[r], s.short)
 		}
 	}
-	return "n/a: no repetition where both ran"
+	var lines []string
+	for _, r := range reasons {
+		lines = append(lines, "n/a: "+strings.Join(who[r], ", ")+"\n"+r)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // add puts one series' dots and whiskers on p and widens [lo, hi] to them.
@@ -164,21 +180,26 @@ func (s series) add(p *plot.Plot, d dots, lo, hi *float64) error {
 	return nil
 }
 
-// addNA writes the reasons in the series' colour at the left edge, x,
-// where the rows have no whiskers.
-func (s series) addNA(p *plot.Plot, d dots, x float64) error {
-	if len(d.na) == 0 {
+// addNA writes each row's n/a note at the left edge, x, where the rows
+// have no whiskers.
+func addNA(p *plot.Plot, t *Table, ss []series, x float64) error {
+	var at plotter.XYs
+	var notes []string
+	for i, w := range t.Workloads {
+		if n := naNote(t, ss, w); n != "" {
+			at = append(at, plotter.XY{X: x, Y: float64(len(t.Workloads) - 1 - i)})
+			notes = append(notes, n)
+		}
+	}
+	if len(at) == 0 {
 		return nil
 	}
-	for i := range d.na {
-		d.na[i].X = x
-	}
-	l, err := plotter.NewLabels(plotter.XYLabels{XYs: d.na, Labels: d.naText})
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: at, Labels: notes})
 	if err != nil {
 		return err
 	}
 	for i := range l.TextStyle {
-		l.TextStyle[i].Color = s.color
+		l.TextStyle[i].Color = color.Gray{Y: 60}
 		l.TextStyle[i].Font.Size = vg.Points(12)
 		l.TextStyle[i].YAlign = text.YCenter
 	}
@@ -232,18 +253,14 @@ func tickLabel(v float64) string {
 func forest(t *Table, ss []series) (*plot.Plot, error) {
 	p := plot.New()
 	lo, hi := 1.0, 1.0
-	ds := make([]dots, len(ss))
 	for k, s := range ss {
-		ds[k] = s.dots(t, k, len(ss))
-		if err := s.add(p, ds[k], &lo, &hi); err != nil {
+		if err := s.add(p, s.dots(t, k, len(ss)), &lo, &hi); err != nil {
 			return nil, err
 		}
 	}
 	lo, hi = tickBelow(lo/1.03), tickAbove(hi*1.03)
-	for k, s := range ss {
-		if err := s.addNA(p, ds[k], lo); err != nil {
-			return nil, err
-		}
+	if err := addNA(p, t, ss, lo); err != nil {
+		return nil, err
 	}
 	n := float64(len(t.Workloads))
 	for i := 0.5; i < n-1; i++ {
