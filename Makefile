@@ -25,11 +25,13 @@ test: deps test-go test-e2e
 
 test-go: deps build lint
 	$(GO) test -race -count=1 -p 1 -timeout 12m ./...
+	cd bench && $(GO) test -race -count=1 ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseActivation -fuzztime 10s ./engine
 
 lint:
 	test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
 
 # run: the seed's demo set in the foreground; the log prints a socat line per socket.
 RUN_DIR ?= $(or $(XDG_RUNTIME_DIR),/tmp)/echo-server

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -104,10 +103,7 @@ func TestEmptyNetworkNamespace(t *testing.T) {
 	dir := shortDir(t)
 	socks := []testSocket{listenFamily(t, "tcp4", dir), listenFamily(t, "udp6", dir), listenFamily(t, "unix", dir)}
 	files, names := filesAndNames(socks)
-	cmd := exec.Command(unshare, "-n", "sh", "-c", activationWrapper, binary)
-	cmd.ExtraFiles = files
-	cmd.Env = append(os.Environ(), fmt.Sprintf("LISTEN_FDS=%d", len(files)), "LISTEN_FDNAMES="+strings.Join(names, ":"))
-	p := startCmd(t, cmd)
+	p := startCmd(t, echotest.Activation{Files: files, Names: names, Prefix: []string{unshare, "-n"}}.Command(binary))
 	p.waitLog(t, "msg=serving", len(socks))
 	for _, s := range socks {
 		checkEcho(t, s, dir)

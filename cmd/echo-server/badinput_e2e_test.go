@@ -2,10 +2,11 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // TestBadFDsBesideGoodOnes: a regular file, a closed fd number and an
@@ -54,7 +55,7 @@ func TestRefusals(t *testing.T) {
 	defer regular.Close()
 	tests := []struct {
 		name  string
-		env   []string // LISTEN_* (LISTEN_PID is set to the child's pid by the wrapper unless given)
+		env   []string // LISTEN_* (LISTEN_PID is the child's pid unless given); none: started directly
 		files []*os.File
 		args  []string
 		code  int
@@ -72,13 +73,10 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wrapper := activationWrapper
-			if len(tt.env) == 0 || strings.Contains(strings.Join(tt.env, " "), "LISTEN_PID=") {
-				wrapper = `exec "$0" "$@"`
+			cmd := execServer(tt.args...)
+			if len(tt.env) > 0 {
+				cmd = echotest.Activation{Files: tt.files, Env: tt.env}.Command(binary, tt.args...)
 			}
-			cmd := exec.Command("sh", append([]string{"-c", wrapper, binary}, tt.args...)...)
-			cmd.Env = append(withoutListenVars(os.Environ()), tt.env...)
-			cmd.ExtraFiles = tt.files
 			p := startCmd(t, cmd)
 			if code := p.wait(t, 10*time.Second); code != tt.code {
 				t.Fatalf("exit code = %d, want %d; stderr:\n%s", code, tt.code, p.stderr.String())

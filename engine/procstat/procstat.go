@@ -1,11 +1,13 @@
-// Package procstat reads a process's CPU time and peak resident memory
-// from /proc, for attributing benchmark cost to the server under test.
+// Package procstat reads a process's CPU time and resident memory from
+// /proc: the one /proc reader of the tests and the benchmarks, which
+// attribute cost (CPU, RSS) to the server under test.
 package procstat
 
 import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -51,19 +53,25 @@ func parseStat(b []byte) (time.Duration, error) {
 }
 
 // PeakRSS returns the VmHWM (peak resident set size) of process pid in KiB.
-func PeakRSS(pid int) (int64, error) {
+func PeakRSS(pid int) (int64, error) { return statusKB(pid, "VmHWM") }
+
+// RSS returns the VmRSS (resident set size now) of process pid in KiB.
+func RSS(pid int) (int64, error) { return statusKB(pid, "VmRSS") }
+
+// statusKB reads a "Field:   1234 kB" line of /proc/PID/status.
+func statusKB(pid int, field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	return parseHWM(f)
+	return parseStatusKB(f, field)
 }
 
-func parseHWM(f *os.File) (int64, error) {
-	sc := bufio.NewScanner(f)
+func parseStatusKB(r io.Reader, field string) (int64, error) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb := strings.TrimSuffix(strings.TrimSpace(v), " kB")
 			return strconv.ParseInt(strings.TrimSpace(kb), 10, 64)
 		}
@@ -71,5 +79,5 @@ func parseHWM(f *os.File) (int64, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("procstat: no VmHWM in %s", f.Name())
+	return 0, fmt.Errorf("procstat: no %s in the status", field)
 }

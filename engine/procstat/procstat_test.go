@@ -2,6 +2,7 @@ package procstat
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -19,16 +20,38 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+func TestParseStatusKB(t *testing.T) {
+	status := "Name:\tx\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\n"
+	for _, tt := range []struct {
+		field string
+		want  int64
+		bad   bool
+	}{
+		{field: "VmHWM", want: 2048},
+		{field: "VmRSS", want: 1024},
+		{field: "VmSwap", bad: true},
+	} {
+		got, err := parseStatusKB(strings.NewReader(status), tt.field)
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("%s: got %d, %v; want %d (error: %v)", tt.field, got, err, tt.want, tt.bad)
+		}
+	}
+}
+
 func TestSelf(t *testing.T) {
 	pid := os.Getpid()
 	if _, err := CPU(pid); err != nil {
 		t.Fatal(err)
 	}
-	kb, err := PeakRSS(pid)
+	now, err := RSS(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kb <= 0 {
-		t.Fatalf("peak RSS %d KiB", kb)
+	kb, err := PeakRSS(pid) // read second: the peak includes now
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now <= 0 || kb < now {
+		t.Fatalf("RSS %d KiB, peak %d KiB", now, kb)
 	}
 }
