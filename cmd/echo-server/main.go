@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/metrics"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -32,6 +33,9 @@ const (
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "probe" {
+		return probe(args[1:], stdout, stderr)
+	}
 	cfg, code := parseFlags(args, stdout, stderr)
 	if cfg == nil {
 		return code
@@ -55,9 +59,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
+	sockets, metricsSockets := splitMetrics(sockets)
 	srv, err := engine.New(sockets, engine.WithLoops(cfg.loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle))
+	health := &metrics.Health{}
 	if err == nil {
+		defer startMetrics(metricsSockets, srv, health, log).Close()
 		err = srv.Start()
 	}
 	if err != nil {
@@ -67,9 +74,11 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
 	for _, st := range srv.Stats() {
 		log.Info("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
+	health.SetReady(true)
 	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
 	stopped := waitForStop(srv, n, log)
+	health.SetReady(false) // first: /readyz says 503 before anything else stops
 	n.stopping(cfg.drain)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
 	defer cancel()
@@ -155,18 +164,12 @@ func withMetricsSocket(fds []engine.InheritedFD, url string) ([]engine.Inherited
 	if err != nil {
 		return nil, err
 	}
-	fd.Name = engine.MetricsName
+	fd.Name = metrics.SocketName
 	return append(fds, fd), nil
 }
 
 // tryCommand is a socat line that exercises one socket.
 func tryCommand(st engine.SocketStats) string {
-	if st.Name == engine.MetricsName {
-		if st.Network == "unix" {
-			return "curl -s --unix-socket " + st.Addr + " http://metrics/metrics"
-		}
-		return "curl -s http://" + st.Addr + "/metrics"
-	}
 	switch st.Network {
 	case "tcp4", "tcp6", "udp4", "udp6":
 		return fmt.Sprintf("echo hello | socat -t2 - %s:%s", st.Network, st.Addr)
