@@ -62,31 +62,42 @@ func parseProbe(args []string, stdout io.Writer) (*probeConfig, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Second, "give up after `D`")
 	fs.IntVar(&cfg.size, "size", 300, "random payload size in `bytes` for echo checks (1-65000)")
 	fs.StringVar(&cfg.bind, "bind", "", "unixgram: the client `ADDR` the echo goes to (default: an abstract name, reachable in the server's network namespace)")
-	var urls []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
-				fmt.Fprint(stdout, probeUsage)
-				fs.PrintDefaults()
-			}
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		urls, args = append(urls, fs.Arg(0)), fs.Args()[1:]
+	urls, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fmt.Fprint(stdout, probeUsage)
+		fs.PrintDefaults()
 	}
-	switch {
-	case len(urls) != 1:
+	if err != nil {
+		return nil, err
+	}
+	if len(urls) != 1 {
 		return nil, fmt.Errorf("want exactly one URL, got %d (see echo-server probe --help)", len(urls))
-	case cfg.size < 1 || cfg.size > 65000:
-		return nil, fmt.Errorf("--size %d: want 1 to 65000", cfg.size)
-	case cfg.timeout <= 0:
-		return nil, fmt.Errorf("--timeout %v: want more than 0", cfg.timeout)
 	}
 	cfg.url = urls[0]
-	return cfg, nil
+	return cfg, cfg.validate()
+}
+
+// parseInterspersed parses flags placed before and after the arguments,
+// which it returns.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+			return rest, err
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
+	}
+}
+
+func (p *probeConfig) validate() error {
+	switch {
+	case p.size < 1 || p.size > 65000:
+		return fmt.Errorf("--size %d: want 1 to 65000", p.size)
+	case p.timeout <= 0:
+		return fmt.Errorf("--timeout %v: want more than 0", p.timeout)
+	}
+	return nil
 }
 
 // check probes the URL and says what it saw.
