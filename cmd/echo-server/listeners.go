@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/metrics"
 )
 
 // usageError is a start-up error of the command line or the activation
@@ -34,7 +35,7 @@ func socketsToServe(cfg *config) (fds []engine.InheritedFD, files []engine.Socke
 	case err == nil && len(cfg.listen) > 0:
 		return nil, nil, usageError{errors.New("both socket activation (LISTEN_FDS) and --listen given: use one")}
 	case err == nil:
-		return create(fds, cfg.metrics, engine.MetricsName)
+		return create(fds, cfg.metrics, metrics.SocketName)
 	case !errors.Is(err, engine.ErrNotActivated):
 		return nil, nil, err
 	case len(cfg.listen) == 0:
@@ -46,7 +47,7 @@ func socketsToServe(cfg *config) (fds []engine.InheritedFD, files []engine.Socke
 	if err == nil {
 		var mfds []engine.InheritedFD
 		var mfiles []engine.SocketFile
-		mfds, mfiles, err = create(fds, cfg.metrics, engine.MetricsName)
+		mfds, mfiles, err = create(fds, cfg.metrics, metrics.SocketName)
 		fds, files = mfds, append(files, mfiles...)
 	}
 	return fds, files, err
@@ -81,12 +82,6 @@ func removeFiles(files []engine.SocketFile, log *slog.Logger) {
 
 // tryCommand is a command line that exercises one socket.
 func tryCommand(st engine.SocketStats) string {
-	if st.Name == engine.MetricsName {
-		if st.Network == "unix" {
-			return "curl -s --unix-socket " + st.Addr + " http://metrics/metrics"
-		}
-		return "curl -s http://" + loopbackFor(st.Addr) + "/metrics"
-	}
 	name, abstract := strings.CutPrefix(st.Addr, "@")
 	switch {
 	case strings.HasPrefix(st.Network, "tcp") || strings.HasPrefix(st.Network, "udp"):

@@ -24,6 +24,9 @@ const (
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "probe" {
+		return probe(args[1:], stdout, stderr)
+	}
 	cfg, code := parseFlags(args, stdout, stderr)
 	if cfg == nil {
 		return code

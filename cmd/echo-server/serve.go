@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/metrics"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,23 +22,29 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	if loops == 0 {
 		loops = runtime.NumCPU()
 	}
+	sockets, metricsSockets := splitMetrics(sockets)
+	life := lifecycle{log, lifecycleLevel(sockets)}
+	health := &metrics.Health{}
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle))
 	if err == nil {
+		defer startMetrics(metricsSockets, srv, health, life).Close()
 		err = srv.Start()
 	}
 	if err != nil {
 		log.Error("cannot serve: " + err.Error())
 		return exitFailure
 	}
-	life := lifecycle{log, lifecycleLevel(sockets)}
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
 	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats()))
+	health.SetReady(true)
 	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
-	return drain(cfg, life, srv, n, sigs, waitForStop(srv, n, life, sigs))
+	sig := waitForStop(srv, n, life, sigs)
+	health.SetReady(false) // first: /readyz says 503 before anything else stops
+	return drain(cfg, life, srv, n, sigs, sig)
 }
 
 // lifecycle logs the lines of starting and stopping: at info level, but
