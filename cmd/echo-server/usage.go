@@ -18,6 +18,7 @@ const description = "echo-server echoes every byte that arrives back to where it
 var examples = []string{
 	"systemd-socket-activate -l 127.0.0.1:3000 echo-server    (or a systemd .socket unit)",
 	"echo-server --listen tcp://localhost:3000 --listen unix:///run/echo.sock",
+	"echo-server probe tcp://127.0.0.1:3000    (health check: send, compare the echo, exit 0 or 1; probe --help)",
 }
 
 // term is a definition list entry: a term and what it means.
