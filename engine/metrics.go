@@ -44,6 +44,14 @@ var socketMetrics = []metric{
 	{"echo_errors_total", "I/O errors.", "counter", func(s SocketStats) float64 { return float64(s.Errors) }},
 }
 
+// reasonMetrics have one line per socket and RefuseReason (UDP sockets only).
+var reasonMetrics = []struct {
+	name, help, kind string
+	value            func(SocketStats, RefuseReason) float64
+}{
+	{"echo_datagrams_refused_total", "UDP datagrams not answered, by reason (README: UDP abuse).", "counter", func(s SocketStats, r RefuseReason) float64 { return float64(s.Refused[r]) }},
+}
+
 // WriteMetrics writes every socket's counters and the process gauges in
 // the Prometheus text format.
 func (s *Server) WriteMetrics(w io.Writer) {
@@ -56,7 +64,22 @@ func (s *Server) WriteMetrics(w io.Writer) {
 			}
 		}
 	}
+	writeReasonMetrics(w, stats)
 	writeProcessMetrics(w)
+}
+
+func writeReasonMetrics(w io.Writer, stats []SocketStats) {
+	for _, m := range reasonMetrics {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.kind)
+		for _, st := range stats {
+			if !strings.HasPrefix(st.Network, "udp") {
+				continue
+			}
+			for _, r := range RefuseReasons {
+				fmt.Fprintf(w, "%s{network=%q,socket=%q,reason=%q} %s\n", m.name, st.Network, st.Name, r, formatValue(m.value(st, r)))
+			}
+		}
+	}
 }
 
 func writeProcessMetrics(w io.Writer) {
