@@ -46,7 +46,7 @@ func newBudgetTable(rate, burst int) *budgetTable {
 // allow spends one reply of the budget of the address with key at now; it
 // reports false, spending nothing, when the budget is used up.
 func (b *budgetTable) allow(key uint64, now int64) bool {
-	tat := b.bucket(key|1, key>>52&(budgetSets-1), now)
+	tat := b.bucket(max(key, 1), key>>52&(budgetSets-1), now)
 	next := max(*tat, now) + b.interval
 	if next-now > b.tolerance {
 		return false

@@ -40,7 +40,7 @@ const loopTableBytes = loopSets * 2 * 24
 // arrive records one arrival of key at now and reports whether it is over
 // the limit: a loop.
 func (t *loopTable) arrive(key uint64, now int64) bool {
-	tag := key | 1 // never 0
+	tag := max(key, 1) // never 0
 	set := &t.sets[key>>52&(loopSets-1)]
 	for i := range set {
 		e := &set[i]
