@@ -90,7 +90,8 @@ func isLoopback(sa *unix.RawSockaddrAny) bool {
 	return false
 }
 
-// sourceString formats sa for a log line (it allocates: only when logging).
+// sourceString formats sa for a log line, a v4-mapped address as IPv4 (it
+// allocates: only when logging).
 func sourceString(sa *unix.RawSockaddrAny) string {
 	switch sa.Addr.Family {
 	case unix.AF_INET:
@@ -98,7 +99,7 @@ func sourceString(sa *unix.RawSockaddrAny) string {
 		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), netPort(&a.Port)).String()
 	case unix.AF_INET6:
 		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(sa))
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), netPort(&a.Port)).String()
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), netPort(&a.Port)).String()
 	}
 	return "?"
 }

@@ -102,7 +102,7 @@ func TestIsLoopback(t *testing.T) {
 		if got := isLoopback(rawSockaddr(ap, fam)); got != tc.want {
 			t.Errorf("isLoopback(%s) = %v", tc.src, got)
 		}
-		if got := sourceString(rawSockaddr(ap, fam)); got != ap.String() {
+		if got, want := sourceString(rawSockaddr(ap, fam)), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(); got != want {
 			t.Errorf("sourceString(%s) = %s", tc.src, got)
 		}
 	}
