@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine"
 )
 
 type config struct {
@@ -18,6 +20,24 @@ type config struct {
 	maxConns   int
 	idle       time.Duration
 	metrics    string
+
+	// UDP abuse rules (engine.UDPGuard; README "UDP abuse"); 0 turns a rule off.
+	udpLoopLimit   int
+	udpLoopWindow  time.Duration
+	udpReplyBudget int
+	udpReplyBurst  int
+}
+
+// udpGuard maps the flags to the engine's rules, where off is negative.
+func (c *config) udpGuard() engine.UDPGuard {
+	off := func(n int) int {
+		if n <= 0 {
+			return -1
+		}
+		return n
+	}
+	return engine.UDPGuard{LoopLimit: off(c.udpLoopLimit), LoopWindow: c.udpLoopWindow,
+		ReplyBudget: off(c.udpReplyBudget), ReplyBurst: c.udpReplyBurst}
 }
 
 type listFlag struct{ values *[]string }
@@ -63,6 +83,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, int) {
 	fs.IntVar(&cfg.maxConns, "max-conns", 0, "most stream connections open at once; more are closed at once and counted (0: only the fd limit)")
 	fs.StringVar(&cfg.metrics, "metrics-listen", "", "serve Prometheus metrics over HTTP on this `URL` (tcp://, unix://); with activation, name a socket \"metrics\" instead")
 	fs.DurationVar(&cfg.idle, "idle-timeout", 5*time.Minute, "close stream connections silent this long (0: never)")
+	fs.IntVar(&cfg.udpLoopLimit, "udp-loop-limit", engine.DefaultUDPLoopLimit, "answer one UDP payload from one address and port at most `N` times per --udp-loop-window; more is an echo loop (0: off)")
+	fs.DurationVar(&cfg.udpLoopWindow, "udp-loop-window", engine.DefaultUDPLoopWindow, "the window of --udp-loop-limit")
+	fs.IntVar(&cfg.udpReplyBudget, "udp-reply-budget", engine.DefaultUDPReplyBudget, "UDP replies per second to one non-loopback address, after a burst of --udp-reply-burst (0: no budget)")
+	fs.IntVar(&cfg.udpReplyBurst, "udp-reply-burst", engine.DefaultUDPReplyBurst, "the burst of --udp-reply-budget")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() { fmt.Fprint(stderr, usageHead); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {

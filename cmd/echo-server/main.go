@@ -56,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
 	srv, err := engine.New(sockets, engine.WithLoops(cfg.loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
-		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle))
+		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()))
 	if err == nil {
 		err = srv.Start()
 	}
