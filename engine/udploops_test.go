@@ -68,6 +68,7 @@ func TestUDPLoopStormWithoutGuard(t *testing.T) {
 		{family: "udp4", peer: "reflector", loops: 20},
 	} {
 		t.Run(tc.String(), func(t *testing.T) {
+			t.Parallel() // the rates logged are then shared; README's come from two processes
 			_, traffic := startLoops(t, tc, off)
 			start := traffic()
 			time.Sleep(time.Second)
