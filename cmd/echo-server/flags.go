@@ -23,14 +23,35 @@ type config struct {
 	maxConns   int
 	idle       time.Duration
 	logFormat  string
-	help       bool
-	version    bool
-	man        bool
+
+	// UDP abuse rules (engine.UDPGuard; README "UDP abuse"); 0 turns a rule off.
+	udpLoopLimit   int
+	udpLoopWindow  time.Duration
+	udpReplyBudget int
+	udpReplyBurst  int
+
+	help    bool
+	version bool
+	man     bool
 }
 
 // defaults is the config before any flag is given.
 func defaults() *config {
-	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto"}
+	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto",
+		udpLoopLimit: engine.DefaultUDPLoopLimit, udpLoopWindow: engine.DefaultUDPLoopWindow,
+		udpReplyBudget: engine.DefaultUDPReplyBudget, udpReplyBurst: engine.DefaultUDPReplyBurst}
+}
+
+// udpGuard maps the flags to the engine's rules, where off is negative.
+func (c *config) udpGuard() engine.UDPGuard {
+	off := func(n int) int {
+		if n <= 0 {
+			return -1
+		}
+		return n
+	}
+	return engine.UDPGuard{LoopLimit: off(c.udpLoopLimit), LoopWindow: c.udpLoopWindow,
+		ReplyBudget: off(c.udpReplyBudget), ReplyBurst: c.udpReplyBurst}
 }
 
 // flagSpec is one command-line flag. Its value parses and range-checks
@@ -65,6 +86,14 @@ func flags(c *config) []flagSpec {
 			help: fmt.Sprintf("close a stream connection silent for D (it goes between D and 1.25 D); 0 never, else at least %v", minIdle)},
 		{long: "metrics-listen", arg: "URL", value: listenURLs(&c.metrics, metricsEndpoint),
 			help: `serve Prometheus metrics over HTTP on this tcp:// or unix:// socket; with activation, pass a socket named "metrics" instead`},
+		{long: "udp-loop-limit", arg: "N", value: intIn(&c.udpLoopLimit, 0, 1<<30, ""),
+			help: "answer one UDP payload from one address and port at most N times per --udp-loop-window; more is an echo loop and is dropped (0: off)"},
+		{long: "udp-loop-window", arg: "D", value: durationIn(&c.udpLoopWindow, 10*time.Millisecond, time.Minute),
+			help: "the window of --udp-loop-limit, 10ms to 1m"},
+		{long: "udp-reply-budget", arg: "N", value: intIn(&c.udpReplyBudget, 0, 1<<30, ""),
+			help: "UDP replies per second to one non-loopback address, after a burst of --udp-reply-burst (0: no budget)"},
+		{long: "udp-reply-burst", arg: "N", value: intIn(&c.udpReplyBurst, 1, 1<<30, ""),
+			help: "the burst of --udp-reply-budget"},
 		{long: "log-format", arg: "F", value: oneOf(&c.logFormat, logFormats...),
 			help: "auto, text, json or journal; auto is journal when stderr is the journal (JOURNAL_STREAM), else text"},
 		{long: "version", value: switchOf(&c.version), help: "print the version and exit"},

@@ -26,7 +26,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	life := lifecycle{log, lifecycleLevel(sockets)}
 	health := &metrics.Health{}
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
-		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle))
+		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()))
 	if err == nil {
 		defer startMetrics(metricsSockets, srv, health, life).Close()
 		err = srv.Start()
@@ -148,6 +148,19 @@ func logStats(log *slog.Logger, level slog.Level, srv *engine.Server, why string
 		log.Log(context.Background(), level, "stats", "why", why, "name", st.Name, "accepted", st.Accepted, "open", st.Open,
 			"rejected", st.Rejected, "idle_closed", st.IdleClosed, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut,
 			"datagrams_in", st.DatagramsIn, "datagrams_out", st.DatagramsOut,
-			"dropped", st.Dropped, "errors", st.Errors)
+			"dropped", st.Dropped, "refused", refusedCounts(st), "errors", st.Errors)
 	}
+}
+
+// refusedCounts is "source_port=0 source_address=0 loop=3 reply_budget=0"
+// for a UDP socket, "" otherwise.
+func refusedCounts(st engine.SocketStats) string {
+	if !strings.HasPrefix(st.Network, "udp") {
+		return ""
+	}
+	var parts []string
+	for _, r := range engine.RefuseReasons {
+		parts = append(parts, fmt.Sprintf("%s=%d", r, st.Refused[r]))
+	}
+	return strings.Join(parts, " ")
 }

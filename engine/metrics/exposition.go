@@ -81,6 +81,21 @@ func writeSockets(t textWriter, stats []engine.SocketStats) {
 	}
 }
 
+// writeRefused writes echo_datagrams_refused_total: one sample per UDP
+// socket and reason (README: UDP abuse).
+func writeRefused(t textWriter, stats []engine.SocketStats) {
+	const name = "echo_datagrams_refused_total"
+	t.family(name, "UDP datagrams not answered, by reason (README: UDP abuse).", "counter")
+	for _, st := range stats {
+		if !strings.HasPrefix(st.Network, "udp") {
+			continue
+		}
+		for _, r := range engine.RefuseReasons {
+			t.sample(name, float64(st.Refused[r]), "network", st.Network, "socket", st.Name, "reason", r.String())
+		}
+	}
+}
+
 // writeBuildInfo writes echo_build_info, constant 1, labelled with the
 // version and the Go release that built the binary.
 func writeBuildInfo(t textWriter, version string) {

@@ -60,3 +60,25 @@ func TestWriteSockets(t *testing.T) {
 		t.Errorf("%d families, want %d", got, want)
 	}
 }
+
+// TestWriteRefused: one sample per UDP socket and reason, none for others.
+func TestWriteRefused(t *testing.T) {
+	var b bytes.Buffer
+	u := engine.SocketStats{Name: "u", Network: "udp6"}
+	u.Refused[engine.RefusedLoop] = 3
+	stats := []engine.SocketStats{{Name: "tcp", Network: "tcp4"}, u}
+	writeRefused(textWriter{&b}, stats)
+	out := b.String()
+	for _, want := range []string{
+		"# TYPE echo_datagrams_refused_total counter\n",
+		`echo_datagrams_refused_total{network="udp6",socket="u",reason="loop"} 3`,
+		`echo_datagrams_refused_total{network="udp6",socket="u",reason="source_port"} 0`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `socket="tcp"`) || strings.Count(out, "\n") != 2+len(engine.RefuseReasons) {
+		t.Errorf("want samples for the UDP socket only:\n%s", out)
+	}
+}
