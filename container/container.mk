@@ -1,44 +1,33 @@
-# container.mk: install the units, build the image, run the end-to-end tests.
-# Included by the top Makefile; uses its BIN, VERSION and build target.
+# container.mk: build the image, run the end-to-end tests.
+# Included by the top Makefile; uses its BIN, VERSION, deps and build targets.
 PODMAN   ?= podman
-IMAGE    ?= localhost/echo-server:$(VERSION)
-DESTDIR  ?=
-UNITDIR  ?= /etc/systemd/system
+IMAGE_VERSION := $(or $(VERSION),dev)
+IMAGE    ?= localhost/echo-server:$(IMAGE_VERSION)
 E2E      := container/e2e
 
-.PHONY: install uninstall image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs test-fleet test-k8s
-
-install: build
-	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/bin/echo-server
-	install -d $(DESTDIR)$(UNITDIR)
-	install -m 0644 units/*.socket units/*.service $(DESTDIR)$(UNITDIR)/
-	@echo 'now: systemctl daemon-reload && systemctl enable --now echo.socket'
-
-uninstall:
-	rm -f $(DESTDIR)/usr/local/bin/echo-server
-	cd units && for u in *.socket *.service; do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+.PHONY: image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs test-fleet test-k8s
 
 # offline: FROM scratch + the binary from `make build`; the build context is bin/ alone
 image: build
-	$(PODMAN) build --layers=false -f container/Containerfile.prebuilt --build-arg VERSION=$(VERSION) -t $(IMAGE) bin
+	$(PODMAN) build --layers=false -f container/Containerfile.prebuilt --build-arg VERSION=$(IMAGE_VERSION) -t $(IMAGE) bin
 
 # from source, in a golang builder stage (needs to pull docker.io/library/golang)
 image-source:
 	$(PODMAN) build -f container/Containerfile --ignorefile container/containerignore \
-		--build-arg VERSION=$(VERSION) -t $(IMAGE) .
+		--build-arg VERSION=$(IMAGE_VERSION) -t $(IMAGE) .
 
 # static unit checks, the image under podman, the units under systemd in nspawn (root), the
 # Kubernetes manifests (the fleet tests in container/fleet run with test-go: they are Go tests)
 test-e2e: test-units test-podman test-nspawn test-k8s
 
-test-units: build
-	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh
+test-units: deps build
+	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh .ci/run .ci/install-deps
 	$(E2E)/verify-units.sh
 
-test-podman: build
+test-podman: deps build
 	$(E2E)/podman-e2e.sh
 
-test-nspawn: build
+test-nspawn: deps build
 	$(E2E)/nspawn-e2e.sh
 
 # container/Containerfile (from source) with a local stand-in for the golang image; not part of
@@ -51,7 +40,7 @@ e2e-rootfs:
 	$(E2E)/rootfs.sh
 
 # the fleet alone (root; network namespaces, HAProxy, nftables, podman kube play): ~1 min
-test-fleet:
+test-fleet: deps
 	$(GO) test -race -count=1 -timeout 5m -v ./container/fleet/
 
 # the Kubernetes manifests, decoded strictly with k8s.io/api in a module of its own

@@ -31,7 +31,8 @@ type datagramLoop struct {
 	msgs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrAny
-	skip  []bool // per datagram of the batch: no reply
+	skip  []bool    // per datagram of the batch: no reply
+	guard *udpGuard // UDP sockets only: what not to answer (udpguard.go)
 	// slab holds the batch's buffers. It is mapped directly rather than
 	// allocated from the Go heap: several MiB per socket would start the
 	// garbage collector during start-up, and untouched pages cost nothing.
@@ -48,6 +49,9 @@ func (s *Server) serveDatagram(sv *served) error {
 	d, err := newDatagramLoop(sv)
 	if err != nil {
 		return err
+	}
+	if sv.Domain != unix.AF_UNIX {
+		d.guard = newUDPGuard(s.opts.UDPGuard)
 	}
 	s.run(d, func() { d.run(s) })
 	return nil
@@ -109,6 +113,9 @@ func (d *datagramLoop) run(s *Server) {
 			continue
 		}
 		d.sv.stats.datagramsIn.Add(uint64(d.n))
+		if s.opts.Debug {
+			s.log.Debug("datagrams", "socket", d.sv.Name, "read", d.n, "bytes", batchBytes(d.msgs[:d.n]))
+		}
 		d.prepareReplies(s)
 		if err := d.rc.Write(d.sendFn); err != nil {
 			d.finish()
@@ -155,31 +162,57 @@ func (d *datagramLoop) recv(fd uintptr) bool {
 }
 
 // prepareReplies points each reply at the bytes received and marks the
-// datagrams that cannot be answered: cut by the kernel (MSG_TRUNC, counted as
-// an error: we never send a shortened echo) or from a unix client with no
-// bound address to reply to.
+// datagrams that are not answered (see refuse).
 func (d *datagramLoop) prepareReplies(s *Server) {
 	var in uint64
+	if d.guard != nil {
+		d.guard.tick()
+	}
 	for i := range d.n {
 		m := &d.msgs[i]
 		d.iovs[i].SetLen(int(m.Len))
 		in += uint64(m.Len)
-		d.skip[i] = false
-		switch {
-		case m.Hdr.Flags&unix.MSG_TRUNC != 0:
-			d.skip[i] = true
-			d.sv.stats.errors.Add(1)
-			s.log.Warn("datagram truncated, not echoed", "socket", d.sv.Name, "buffer", d.size)
-		case d.sv.Domain == unix.AF_UNIX && m.Hdr.Namelen <= unixUnnamedLen:
-			d.skip[i] = true
-			d.sv.stats.dropped.Add(1)
-			if s.opts.Debug {
-				s.log.Debug("datagram from unbound unix client dropped", "socket", d.sv.Name)
-			}
-		}
+		d.skip[i] = d.refuse(s, i)
 		m.Hdr.Flags = 0
 	}
 	d.sv.stats.bytesIn.Add(in)
+}
+
+// batchBytes is the size of the datagrams of a batch (for --debug).
+func batchBytes(msgs []unix.Mmsghdr) (n uint64) {
+	for _, m := range msgs {
+		n += uint64(m.Len)
+	}
+	return n
+}
+
+// refuse reports whether datagram i goes unanswered: cut by the kernel
+// (MSG_TRUNC, counted as an error: we never send a shortened echo), from a
+// unix client with no bound address to reply to (dropped), or refused by
+// the UDP guard (counted by reason).
+func (d *datagramLoop) refuse(s *Server, i int) bool {
+	m := &d.msgs[i]
+	switch {
+	case m.Hdr.Flags&unix.MSG_TRUNC != 0:
+		d.sv.stats.errors.Add(1)
+		s.log.Warn("datagram truncated, not echoed", "socket", d.sv.Name, "buffer", d.size)
+		return true
+	case d.sv.Domain == unix.AF_UNIX && m.Hdr.Namelen <= unixUnnamedLen:
+		d.sv.stats.dropped.Add(1)
+		if s.opts.Debug {
+			s.log.Debug("datagram from unbound unix client dropped", "socket", d.sv.Name)
+		}
+		return true
+	case d.guard == nil:
+		return false
+	}
+	r := d.guard.check(&d.names[i], d.slab[i*d.size:i*d.size+int(m.Len)])
+	if r == answered {
+		return false
+	}
+	d.sv.stats.refused[r].Add(1)
+	d.guard.logRefusal(s.log, d.sv.Name, r, &d.names[i])
+	return true
 }
 
 // unixUnnamedLen is the address length of an unbound unix socket: the

@@ -6,10 +6,10 @@ import (
 )
 
 // ErrNotActivated means the process was not started by socket activation.
-var ErrNotActivated = errors.New("engine: not socket-activated: LISTEN_FDS and LISTEN_PID are unset")
+var ErrNotActivated = errors.New("not socket-activated: LISTEN_FDS and LISTEN_PID are unset")
 
 // ErrNothingToServe means no given socket could be served.
-var ErrNothingToServe = errors.New("engine: no servable socket")
+var ErrNothingToServe = errors.New("no servable socket")
 
 // ActivationError reports a malformed activation variable.
 type ActivationError struct {
@@ -17,7 +17,7 @@ type ActivationError struct {
 }
 
 func (e *ActivationError) Error() string {
-	return fmt.Sprintf("engine: %s=%q: %s", e.Var, e.Value, e.Reason)
+	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
 }
 
 func activationErr(v, value, reason string) error {
@@ -34,7 +34,7 @@ type SocketError struct {
 }
 
 func (e *SocketError) Error() string {
-	s := fmt.Sprintf("engine: fd %d (%s): %s", e.FD, e.Name, e.What)
+	s := fmt.Sprintf("fd %d (%s): %s", e.FD, e.Name, e.What)
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -72,10 +74,20 @@ func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 	sv := st.sv
 	sv.stats.open.Add(-1)
 	if h.debug {
-		h.log.Debug("close", "socket", sv.Name, "fd", c.Fd(), "err", err)
+		h.log.Debug("close", closeArgs(sv, c, err)...)
 	}
 	if h.open.Add(-1) == 0 && h.onIdle != nil {
 		h.onIdle()
 	}
 	return gnet.None
+}
+
+// closeArgs are the attributes of a close line: an orderly close by the
+// peer (gnet reports it as "read: EOF") is not an error and has none.
+func closeArgs(sv *served, c gnet.Conn, err error) []any {
+	args := []any{"socket", sv.Name, "fd", c.Fd()}
+	if err != nil && !errors.Is(err, io.EOF) {
+		args = append(args, "err", err)
+	}
+	return args
 }

@@ -1,60 +1,177 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// Listen creates the socket a --listen URL names, with x/sys, and returns it
-// as if it had been inherited, named by the URL, so it takes the same
-// Classify/Adopt path as activation. The caller owns the fd. Accepted forms:
-//
-//	tcp://HOST:PORT  tcp4://HOST:PORT  tcp6://[HOST]:PORT
-//	udp://HOST:PORT  udp4://HOST:PORT  udp6://[HOST]:PORT
-//	unix:///path     unix://@abstract  unixgram:///path  unixgram://@abstract
-//	vsock://CID:PORT (CID -1 or "any" for VMADDR_CID_ANY)
-//
-// A unix path that already holds a socket is replaced (the usual stale
-// socket after a crash); any other file there is an error.
+// Listen parses a --listen URL (see ParseListenURL) and creates its
+// socket: Endpoint.Listen without the socket file.
 func Listen(rawURL string) (InheritedFD, error) {
-	sa, domain, typ, err := parseListenURL(rawURL)
+	e, err := ParseListenURL(rawURL)
 	if err != nil {
-		return InheritedFD{}, err
+		return InheritedFD{}, fmt.Errorf("--listen %s: %w", rawURL, err)
 	}
-	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return InheritedFD{}, fmt.Errorf("engine: listen %s: %w", rawURL, os.NewSyscallError("socket", err))
-	}
-	if err := bindAndListen(fd, sa, domain, typ); err != nil {
-		_ = unix.Close(fd)
-		return InheritedFD{}, fmt.Errorf("engine: listen %s: %w", rawURL, err)
-	}
-	return InheritedFD{FD: fd, Name: rawURL}, nil
+	fd, _, err := e.Listen()
+	return fd, err
 }
 
-func bindAndListen(fd int, sa unix.Sockaddr, domain, typ int) error {
-	switch domain {
-	case unix.AF_INET, unix.AF_INET6:
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			return os.NewSyscallError("setsockopt", err)
+// Listen creates the endpoint's socket with x/sys and returns it as if it
+// had been inherited, named by its URL, so it takes the same Classify/Adopt
+// path as activation. The caller owns the fd, and the socket file when the
+// endpoint is a unix path (remove it with SocketFile.Remove on exit).
+//
+// A hostname is resolved ("localhost" is the loopback address without a
+// lookup) and the first address used, IPv4 first for tcp://
+// and udp:// (as Go's net.Listen does). tcp://:PORT, udp://:PORT and the same
+// with [::] make one dual-stack IPv6 socket (IPV6_V6ONLY off) that serves
+// IPv4 too, or an IPv4 socket on a host without IPv6; tcp6:// and udp6:// are
+// IPv6 only, as systemd's BindIPv6Only=ipv6-only. A unix path where a server
+// answers is refused; a stale socket file there (no server) is replaced.
+func (e Endpoint) Listen() (InheritedFD, SocketFile, error) {
+	sa, v6only, err := e.sockaddr()
+	if err != nil {
+		return InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
+	}
+	fd, err := listenOn(sa, e.Type, v6only)
+	if errors.Is(err, unix.EAFNOSUPPORT) && !v6only && domainOf(sa) == unix.AF_INET6 {
+		fd, err = listenOn(&unix.SockaddrInet4{Port: e.port}, e.Type, false) // no IPv6 here
+	}
+	if err != nil {
+		return InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
+	}
+	return InheritedFD{FD: fd, Name: e.URL}, newSocketFile(sa), nil
+}
+
+func (e Endpoint) sockaddr() (sa unix.Sockaddr, v6only bool, err error) {
+	switch e.Scheme {
+	case "unix", "unixgram":
+		return &unix.SockaddrUnix{Name: e.path}, false, nil
+	case "vsock":
+		return &unix.SockaddrVM{CID: e.cid, Port: uint32(e.port)}, false, nil
+	}
+	ip, err := e.resolve()
+	if err != nil {
+		return nil, false, err
+	}
+	if ip.Is4() {
+		return &unix.SockaddrInet4{Port: e.port, Addr: ip.As4()}, false, nil
+	}
+	dualStack := ip.IsUnspecified() && familyFits(e.Scheme, true)
+	return &unix.SockaddrInet6{Port: e.port, Addr: ip.As16()}, !dualStack, nil
+}
+
+// resolveTimeout bounds a hostname lookup at start-up.
+const resolveTimeout = 10 * time.Second
+
+// resolve turns the host into one address: "" is the wildcard (IPv6 "::",
+// dual-stack, unless the scheme says IPv4), a literal is itself, a name is
+// looked up.
+func (e Endpoint) resolve() (netip.Addr, error) {
+	if e.host == "" {
+		if e.Scheme[len(e.Scheme)-1] == '4' {
+			return netip.IPv4Unspecified(), nil
 		}
-		if domain == unix.AF_INET6 {
-			// tcp6:// means IPv6 only, as systemd's BindIPv6Only=ipv6-only.
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+		return netip.IPv6Unspecified(), nil
+	}
+	if ip, err := netip.ParseAddr(e.host); err == nil {
+		return ip.Unmap(), nil
+	}
+	ips, err := lookup(e.host)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			err = errors.New(dnsErr.Err)
 		}
-	case unix.AF_UNIX:
-		if err := removeStaleSocket(sa.(*unix.SockaddrUnix).Name); err != nil {
+		return netip.Addr{}, fmt.Errorf("cannot resolve %s: %w", e.host, err)
+	}
+	return pickAddr(e.Scheme, e.host, ips)
+}
+
+// lookup resolves a hostname. "localhost" and names under it are the
+// loopback addresses without a lookup (RFC 6761 6.3), so tcp6://localhost
+// works where /etc/hosts lists only 127.0.0.1.
+func lookup(host string) ([]netip.Addr, error) {
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+	defer cancel()
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+}
+
+// pickAddr takes the first IPv4 address the scheme accepts, else the first
+// IPv6 one.
+func pickAddr(scheme, host string, ips []netip.Addr) (netip.Addr, error) {
+	var v6 netip.Addr
+	for _, ip := range ips {
+		ip = ip.Unmap()
+		switch {
+		case ip.Is4() && familyFits(scheme, true):
+			return ip, nil
+		case ip.Is6() && familyFits(scheme, false) && !v6.IsValid():
+			v6 = ip
+		}
+	}
+	if !v6.IsValid() {
+		return v6, fmt.Errorf("%s has no address for %s://", host, scheme)
+	}
+	return v6, nil
+}
+
+// listenOn creates, binds and (for streams) listens; the fd is closed on
+// every error.
+func listenOn(sa unix.Sockaddr, typ int, v6only bool) (int, error) {
+	domain := domainOf(sa)
+	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, socketErr(domain, err)
+	}
+	if err := bindAndListen(fd, sa, typ, v6only); err != nil {
+		_ = unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func domainOf(sa unix.Sockaddr) int {
+	switch sa.(type) {
+	case *unix.SockaddrInet4:
+		return unix.AF_INET
+	case *unix.SockaddrInet6:
+		return unix.AF_INET6
+	case *unix.SockaddrVM:
+		return unix.AF_VSOCK
+	}
+	return unix.AF_UNIX
+}
+
+func socketErr(domain int, err error) error {
+	if errors.Is(err, unix.EAFNOSUPPORT) {
+		return fmt.Errorf("this kernel has no %s sockets: %w", familyName(domain), err)
+	}
+	return os.NewSyscallError("socket", err)
+}
+
+func bindAndListen(fd int, sa unix.Sockaddr, typ int, v6only bool) error {
+	if err := setSocketOptions(fd, sa, typ, v6only); err != nil {
+		return err
+	}
+	if u, ok := sa.(*unix.SockaddrUnix); ok {
+		if err := clearSocketPath(u.Name, typ); err != nil {
 			return err
 		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
-		return os.NewSyscallError("bind", err)
+		return err // the errno alone reads best: "address already in use"
 	}
 	if typ == unix.SOCK_STREAM {
 		if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
@@ -64,91 +181,30 @@ func bindAndListen(fd int, sa unix.Sockaddr, domain, typ int) error {
 	return nil
 }
 
-func removeStaleSocket(path string) error {
-	if strings.HasPrefix(path, "@") {
+// setSocketOptions: SO_REUSEADDR for TCP only (on UDP it would let a
+// second server bind the same port), and IPV6_V6ONLY on every IPv6 socket
+// but the dual-stack wildcard.
+func setSocketOptions(fd int, sa unix.Sockaddr, typ int, v6only bool) error {
+	domain := domainOf(sa)
+	if domain != unix.AF_INET && domain != unix.AF_INET6 {
 		return nil
 	}
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil
-	}
-	if fi.Mode()&os.ModeSocket == 0 {
-		return fmt.Errorf("%s exists and is not a socket", path)
-	}
-	return os.Remove(path)
-}
-
-func parseListenURL(raw string) (sa unix.Sockaddr, domain, typ int, err error) {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok || rest == "" {
-		return nil, 0, 0, fmt.Errorf("engine: --listen %q: want SCHEME://ADDRESS, e.g. tcp://127.0.0.1:3000", raw)
-	}
-	switch scheme {
-	case "tcp", "tcp4", "tcp6":
-		sa, domain, err = inetSockaddr(scheme, rest)
-		return sa, domain, unix.SOCK_STREAM, err
-	case "udp", "udp4", "udp6":
-		sa, domain, err = inetSockaddr(scheme, rest)
-		return sa, domain, unix.SOCK_DGRAM, err
-	case "unix":
-		return &unix.SockaddrUnix{Name: rest}, unix.AF_UNIX, unix.SOCK_STREAM, nil
-	case "unixgram":
-		return &unix.SockaddrUnix{Name: rest}, unix.AF_UNIX, unix.SOCK_DGRAM, nil
-	case "vsock":
-		sa, err = vsockSockaddr(rest)
-		return sa, unix.AF_VSOCK, unix.SOCK_STREAM, err
-	}
-	return nil, 0, 0, fmt.Errorf("engine: --listen %q: unknown scheme %q (tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram, vsock)", raw, scheme)
-}
-
-func inetSockaddr(scheme, hostport string) (unix.Sockaddr, int, error) {
-	host, portStr, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return nil, 0, fmt.Errorf("engine: --listen %s://%s: %w", scheme, hostport, err)
-	}
-	port, err := strconv.ParseUint(portStr, 10, 16)
-	if err != nil {
-		return nil, 0, fmt.Errorf("engine: --listen %s://%s: bad port %q", scheme, hostport, portStr)
-	}
-	if host == "" {
-		host = "0.0.0.0"
-		if strings.HasSuffix(scheme, "6") {
-			host = "::"
+	if typ == unix.SOCK_STREAM {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return os.NewSyscallError("setsockopt SO_REUSEADDR", err)
 		}
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return nil, 0, fmt.Errorf("engine: --listen %s://%s: host must be an IP address: %w", scheme, hostport, err)
-	}
-	want6 := strings.HasSuffix(scheme, "6")
-	want4 := strings.HasSuffix(scheme, "4")
-	switch {
-	case ip.Is4() && !want6:
-		return &unix.SockaddrInet4{Port: int(port), Addr: ip.As4()}, unix.AF_INET, nil
-	case ip.Is6() && !want4:
-		return &unix.SockaddrInet6{Port: int(port), Addr: ip.As16()}, unix.AF_INET6, nil
-	}
-	return nil, 0, fmt.Errorf("engine: --listen %s://%s: address family does not match the scheme", scheme, hostport)
-}
-
-func vsockSockaddr(s string) (unix.Sockaddr, error) {
-	cidStr, portStr, ok := strings.Cut(s, ":")
-	if !ok {
-		return nil, fmt.Errorf("engine: --listen vsock://%s: want vsock://CID:PORT", s)
-	}
-	cid := uint64(unix.VMADDR_CID_ANY)
-	if cidStr != "any" && cidStr != "-1" {
-		var err error
-		if cid, err = strconv.ParseUint(cidStr, 10, 32); err != nil {
-			return nil, fmt.Errorf("engine: --listen vsock://%s: bad CID %q", s, cidStr)
+	if domain == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(v6only)); err != nil {
+			return os.NewSyscallError("setsockopt IPV6_V6ONLY", err)
 		}
 	}
-	port, err := strconv.ParseUint(portStr, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("engine: --listen vsock://%s: bad port %q", s, portStr)
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	if port == 0 {
-		port = unix.VMADDR_PORT_ANY // like port 0 for inet: the kernel picks one
-	}
-	return &unix.SockaddrVM{CID: uint32(cid), Port: uint32(port)}, nil
+	return 0
 }

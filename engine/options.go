@@ -23,6 +23,10 @@ type Options struct {
 	// IdleTimeout closes a stream connection that sent nothing for this
 	// long (up to 1.25 times it). 0: never.
 	IdleTimeout time.Duration
+
+	// UDPGuard sets what UDP sockets refuse to answer; the zero value is
+	// the defaults (see UDPGuard).
+	UDPGuard UDPGuard
 }
 
 // Option sets one field of Options.
@@ -42,6 +46,9 @@ func WithMaxConns(n int) Option { return func(o *Options) { o.MaxConns = n } }
 
 // WithIdleTimeout closes silent stream connections after d (0: never).
 func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
+
+// WithUDPGuard sets the UDP abuse rules (the zero UDPGuard: defaults).
+func WithUDPGuard(g UDPGuard) Option { return func(o *Options) { o.UDPGuard = g } }
 
 func loadOptions(opts []Option) Options {
 	var o Options

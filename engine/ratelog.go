@@ -15,10 +15,15 @@ type rateLog struct {
 const rateLogInterval = 5 * time.Second
 
 func (r *rateLog) warn(log *slog.Logger, msg string, args ...any) {
+	if r.due() {
+		log.Warn(msg, args...)
+	}
+}
+
+// due reports whether a line may be logged now, and if so takes the turn.
+// Check it before building a line's arguments on a hot path: they allocate.
+func (r *rateLog) due() bool {
 	now := time.Now().UnixNano()
 	last := r.last.Load()
-	if now-last < int64(rateLogInterval) || !r.last.CompareAndSwap(last, now) {
-		return
-	}
-	log.Warn(msg, args...)
+	return now-last >= int64(rateLogInterval) && r.last.CompareAndSwap(last, now)
 }

@@ -100,9 +100,6 @@ func (s *Server) Start() error {
 func (s *Server) serve(sv *served) error {
 	switch sv.Kind {
 	case StreamListener:
-		if sv.Name == MetricsName {
-			return s.serveMetrics(sv)
-		}
 		return s.serveStreamListener(sv)
 	case StreamConn:
 		return s.serveStreamConn(sv)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/echo-activation/echo-server/engine/echotest"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,16 +17,16 @@ func socketFD(domain, typ int, sa unix.Sockaddr, listen bool) fdMaker {
 	return func(t *testing.T) int {
 		fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			t.Skipf("socket(%d, %d): %v", domain, typ, err)
+			echotest.Skip(t, "socket(%d, %d): %v", domain, typ, err)
 		}
 		if sa != nil {
 			if err := unix.Bind(fd, sa); err != nil {
-				t.Skipf("bind: %v", err)
+				echotest.Skip(t, "bind: %v", err)
 			}
 		}
 		if listen {
 			if err := unix.Listen(fd, 8); err != nil {
-				t.Skipf("listen: %v", err)
+				echotest.Skip(t, "listen: %v", err)
 			}
 		}
 		return fd

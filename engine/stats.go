@@ -11,6 +11,7 @@ type counters struct {
 	bytesIn, bytesOut         atomic.Uint64
 	datagramsIn, datagramsOut atomic.Uint64
 	dropped, errors           atomic.Uint64
+	refused                   [numRefuseReasons]atomic.Uint64 // UDP datagrams not answered, by RefuseReason
 }
 
 // SocketStats is a snapshot of one socket's counters.
@@ -24,6 +25,7 @@ type SocketStats struct {
 	DatagramsOut        uint64
 	Dropped             uint64 // datagrams that could not be echoed (no reply address, peer not reading)
 	Errors              uint64
+	Refused             [numRefuseReasons]uint64 // UDP datagrams not answered, indexed by RefuseReason
 }
 
 // served is one socket the server serves, with its counters. It is the
@@ -42,5 +44,13 @@ func (sv *served) snapshot() SocketStats {
 		BytesIn:    c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
 		DatagramsIn: c.datagramsIn.Load(), DatagramsOut: c.datagramsOut.Load(),
 		Dropped: c.dropped.Load(), Errors: c.errors.Load(),
+		Refused: c.loadRefused(),
 	}
+}
+
+func (c *counters) loadRefused() (out [numRefuseReasons]uint64) {
+	for i := range out {
+		out[i] = c.refused[i].Load()
+	}
+	return out
 }

@@ -3,19 +3,21 @@ package main
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
-// needTool skips the test with what to install when a tool is missing.
+// needTool skips the test (fails it under CI=true) with what to install when a
+// tool is missing.
 func needTool(t *testing.T, tool, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(tool)
 	if err != nil {
-		t.Skipf("%s not found: apt-get install %s (.ci/run does)", tool, pkg)
+		echotest.Skip(t, "%s not found: apt-get install %s (.ci/install-deps does)", tool, pkg)
 	}
 	return path
 }
@@ -101,10 +103,7 @@ func TestEmptyNetworkNamespace(t *testing.T) {
 	dir := shortDir(t)
 	socks := []testSocket{listenFamily(t, "tcp4", dir), listenFamily(t, "udp6", dir), listenFamily(t, "unix", dir)}
 	files, names := filesAndNames(socks)
-	cmd := exec.Command(unshare, "-n", "sh", "-c", activationWrapper, binary)
-	cmd.ExtraFiles = files
-	cmd.Env = append(os.Environ(), fmt.Sprintf("LISTEN_FDS=%d", len(files)), "LISTEN_FDNAMES="+strings.Join(names, ":"))
-	p := startCmd(t, cmd)
+	p := startCmd(t, echotest.Activation{Files: files, Names: names, Prefix: []string{unshare, "-n"}}.Command(binary))
 	p.waitLog(t, "msg=serving", len(socks))
 	for _, s := range socks {
 		checkEcho(t, s, dir)

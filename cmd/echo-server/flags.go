@@ -1,15 +1,20 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine"
+	"github.com/spf13/pflag"
 )
 
+// config is what the command line asks for.
 type config struct {
-	listen     []string
+	listen     []engine.Endpoint
+	metrics    []engine.Endpoint // at most one
 	loops      int
 	debug      bool
 	sdnotify   bool
@@ -17,67 +22,146 @@ type config struct {
 	drain      time.Duration
 	maxConns   int
 	idle       time.Duration
-	metrics    string
+	logFormat  string
+
+	// UDP abuse rules (engine.UDPGuard; README "UDP abuse"); 0 turns a rule off.
+	udpLoopLimit   int
+	udpLoopWindow  time.Duration
+	udpReplyBudget int
+	udpReplyBurst  int
+
+	help    bool
+	version bool
+	man     bool
 }
 
-type listFlag struct{ values *[]string }
+// defaults is the config before any flag is given.
+func defaults() *config {
+	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto",
+		udpLoopLimit: engine.DefaultUDPLoopLimit, udpLoopWindow: engine.DefaultUDPLoopWindow,
+		udpReplyBudget: engine.DefaultUDPReplyBudget, udpReplyBurst: engine.DefaultUDPReplyBurst}
+}
 
-func (l listFlag) String() string {
-	if l.values == nil {
-		return ""
+// udpGuard maps the flags to the engine's rules, where off is negative.
+func (c *config) udpGuard() engine.UDPGuard {
+	off := func(n int) int {
+		if n <= 0 {
+			return -1
+		}
+		return n
 	}
-	return strings.Join(*l.values, ",")
+	return engine.UDPGuard{LoopLimit: off(c.udpLoopLimit), LoopWindow: c.udpLoopWindow,
+		ReplyBudget: off(c.udpReplyBudget), ReplyBurst: c.udpReplyBurst}
 }
-func (l listFlag) Set(v string) error { *l.values = append(*l.values, v); return nil }
 
-const usageHead = `echo-server: a socket-activated echo server (RFC 862) on gnet.
+// flagSpec is one command-line flag. Its value parses and range-checks
+// what is given; the help text, the man page and the README's table are
+// all written from these specs, so a flag is added with one entry in flags.
+type flagSpec struct {
+	long, short string
+	arg         string // the value's name in help ("N", "URL"); "" for a switch
+	help        string // one sentence; the default is appended from the value
+	value       pflag.Value
+	hidden      bool
+}
 
-Usage:
-  systemd-socket-activate -l 127.0.0.1:3000 echo-server [flags]   (or a systemd .socket unit)
-  echo-server --listen tcp://127.0.0.1:3000 [--listen ...] [flags]
-
---listen URLs: tcp:// tcp4:// tcp6:// udp:// udp4:// udp6:// (HOST:PORT, [V6]:PORT),
-  unix:///path unix://@abstract unixgram:///path vsock://CID:PORT
-
-Flags:
-`
+// flags is every flag, in the order --help lists them.
+func flags(c *config) []flagSpec {
+	return []flagSpec{
+		{long: "listen", arg: "URL", value: listenURLs(&c.listen, anyEndpoint),
+			help: "create and serve this socket instead of inherited ones (repeatable); URL forms below"},
+		{long: "loops", arg: "N", value: intIn(&c.loops, 0, maxLoops(), fmt.Sprintf("%d per CPU", loopsPerCPU)),
+			help: fmt.Sprintf("gnet event loops: 0 for one per CPU, at most %d per CPU", loopsPerCPU)},
+		{long: "debug", short: "d", value: switchOf(&c.debug),
+			help: "log at debug level: every connection, read and write (and datagram batch) with its byte count and socket name"},
+		{long: "sdnotify", short: "s", value: switchOf(&c.sdnotify),
+			help: "warn when NOTIFY_SOCKET is unset; sd_notify (READY=1, STATUS=, WATCHDOG=1, STOPPING=1) is on whenever it is set"},
+		{long: "start-sleep", short: "t", arg: "N", value: intIn(&c.startSleep, 0, 3600, ""),
+			help: "sleep N seconds (0 to 3600) before serving; the kernel queues connections meanwhile"},
+		{long: "drain-timeout", arg: "D", value: durationIn(&c.drain, 0, time.Hour),
+			help: "on SIGTERM or SIGINT, how long open connections may go on echoing, at most 1h"},
+		{long: "max-conns", arg: "N", value: intIn(&c.maxConns, 0, maxConnsLimit, ""),
+			help: fmt.Sprintf("most stream connections open at once, 0 for no cap but the fd limit (at most %d); more are closed at once and counted", maxConnsLimit)},
+		{long: "idle-timeout", arg: "D", value: durationIn(&c.idle, minIdle, 0),
+			help: fmt.Sprintf("close a stream connection silent for D (it goes between D and 1.25 D); 0 never, else at least %v", minIdle)},
+		{long: "metrics-listen", arg: "URL", value: listenURLs(&c.metrics, metricsEndpoint),
+			help: `serve Prometheus metrics over HTTP on this tcp:// or unix:// socket; with activation, pass a socket named "metrics" instead`},
+		{long: "udp-loop-limit", arg: "N", value: intIn(&c.udpLoopLimit, 0, 1<<30, ""),
+			help: "answer one UDP payload from one address and port at most N times per --udp-loop-window; more is an echo loop and is dropped (0: off)"},
+		{long: "udp-loop-window", arg: "D", value: durationIn(&c.udpLoopWindow, 10*time.Millisecond, time.Minute),
+			help: "the window of --udp-loop-limit, 10ms to 1m"},
+		{long: "udp-reply-budget", arg: "N", value: intIn(&c.udpReplyBudget, 0, 1<<30, ""),
+			help: "UDP replies per second to one non-loopback address, after a burst of --udp-reply-burst (0: no budget)"},
+		{long: "udp-reply-burst", arg: "N", value: intIn(&c.udpReplyBurst, 1, 1<<30, ""),
+			help: "the burst of --udp-reply-budget"},
+		{long: "log-format", arg: "F", value: oneOf(&c.logFormat, logFormats...),
+			help: "auto, text, json or journal; auto is journal when stderr is the journal (JOURNAL_STREAM), else text"},
+		{long: "version", value: switchOf(&c.version), help: "print the version and exit"},
+		{long: "help", short: "h", value: switchOf(&c.help), help: "print this help and exit"},
+		{long: "man", value: switchOf(&c.man), hidden: true, help: "print the man page (troff) and exit"},
+	}
+}
 
 // parseFlags returns the config, or nil and the exit code when the process
-// should stop here (--help, --version, a bad flag).
+// should stop here: --help, --version and --man print to stdout and give 0;
+// a bad flag or value is one line on stderr and 2.
 func parseFlags(args []string, stdout, stderr io.Writer) (*config, int) {
-	cfg := &config{}
-	fs := flag.NewFlagSet("echo-server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Var(listFlag{&cfg.listen}, "listen", "create and serve this socket (repeatable) instead of inherited ones")
-	fs.IntVar(&cfg.loops, "loops", 0, "gnet event loops (0: one per CPU)")
-	for _, n := range []string{"debug", "d"} {
-		fs.BoolVar(&cfg.debug, n, false, "log every read and write with its byte count and socket name")
+	cfg := defaults()
+	specs := flags(cfg)
+	fs := flagSet(specs)
+	err := singleDashLong(args, fs)
+	if err == nil {
+		err = fs.Parse(args)
 	}
-	for _, n := range []string{"sdnotify", "s"} {
-		fs.BoolVar(&cfg.sdnotify, n, false, "require sd_notify (READY=1, STATUS=, STOPPING=1); automatic when NOTIFY_SOCKET is set")
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for _, n := range []string{"start-sleep", "t"} {
-		fs.IntVar(&cfg.startSleep, n, 0, "sleep `seconds` before serving (the kernel queues connections meanwhile)")
+	if err == nil && len(cfg.metrics) > 1 {
+		err = errors.New("--metrics-listen given more than once")
 	}
-	fs.DurationVar(&cfg.drain, "drain-timeout", 5*time.Second, "on SIGTERM, how long open connections may go on echoing")
-	fs.IntVar(&cfg.maxConns, "max-conns", 0, "most stream connections open at once; more are closed at once and counted (0: only the fd limit)")
-	fs.StringVar(&cfg.metrics, "metrics-listen", "", "serve Prometheus metrics over HTTP on this `URL` (tcp://, unix://); with activation, name a socket \"metrics\" instead")
-	fs.DurationVar(&cfg.idle, "idle-timeout", 5*time.Minute, "close stream connections silent this long (0: never)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() { fmt.Fprint(stderr, usageHead); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil, exitOK
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "echo-server: %v (see --help)\n", err)
+		return nil, exitUsage
+	case cfg.help: // with the defaults, not the values given
+		writeHelp(stdout, flags(defaults()))
+	case cfg.man:
+		writeMan(stdout, flags(defaults()))
+	case cfg.version:
+		fmt.Fprintln(stdout, "echo-server", buildVersion())
+	default:
+		return cfg, exitOK
+	}
+	return nil, exitOK
+}
+
+func flagSet(specs []flagSpec) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("echo-server", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.SortFlags = false
+	for _, s := range specs {
+		f := fs.VarPF(s.value, s.long, s.short, s.help)
+		if s.arg == "" {
+			f.NoOptDefVal = "true"
 		}
-		return nil, exitUsage
+		f.Hidden = s.hidden
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected arguments: %q (see --help)\n", fs.Args())
-		return nil, exitUsage
+	return fs
+}
+
+// singleDashLong refuses a long flag given with one dash, Go's flag style
+// (-debug), with the right spelling, where pflag would read it as the
+// short flags -d -e -b ... and name a letter.
+func singleDashLong(args []string, fs *pflag.FlagSet) error {
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if !strings.HasPrefix(a, "--") && len(name) > 1 && fs.Lookup(name) != nil {
+			return fmt.Errorf("unknown flag %s: long flags take two dashes, --%s", a, name)
+		}
 	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "echo-server", version)
-		return nil, exitOK
-	}
-	return cfg, exitOK
+	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // binary is the server built once by TestMain; the tests exec it.
@@ -60,10 +62,6 @@ type proc struct {
 	err    error
 }
 
-// activationWrapper execs the command with LISTEN_PID set to its own pid:
-// sh replaces itself with the server, so the pid stays the same.
-const activationWrapper = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
-
 // startActivated runs the server with files as fds 3.. (nil: a closed fd)
 // and LISTEN_FDS/LISTEN_FDNAMES set, as systemd would.
 func startActivated(t *testing.T, files []*os.File, names []string, args ...string) *proc {
@@ -75,21 +73,18 @@ func startActivated(t *testing.T, files []*os.File, names []string, args ...stri
 // its environment before starting it. LISTEN_FDNAMES is left unset when
 // names is nil.
 func execActivated(files []*os.File, names []string, args ...string) *exec.Cmd {
-	cmd := exec.Command("sh", append([]string{"-c", activationWrapper, binary}, args...)...)
-	cmd.ExtraFiles = files
-	cmd.Env = append(withoutListenVars(os.Environ()), fmt.Sprintf("LISTEN_FDS=%d", len(files)))
-	if names != nil {
-		cmd.Env = append(cmd.Env, "LISTEN_FDNAMES="+strings.Join(names, ":"))
-	}
-	return cmd
+	return echotest.Activation{Files: files, Names: names}.Command(binary, args...)
 }
 
-// startCmd starts cmd with its stderr captured, and kills it at test end if
-// it is still running.
+// startCmd starts cmd with its stderr captured (unless the caller set
+// cmd.Stderr and feeds p.stderr itself), and kills it at test end if it is
+// still running.
 func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	cmd.Stderr = p.stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = p.stderr
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

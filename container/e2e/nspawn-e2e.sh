@@ -4,9 +4,13 @@
 # so nothing a run does stays in the cache. Checked inside:
 # - systemd-analyze verify of the installed units, silent; security of echo.service;
 # - echo.socket + echo.service: tcp4, tcp6, udp4, udp6, unix stream and unix datagram echo
-#   byte for byte; vsock is listening; the service is active/running, under a dynamic uid,
-#   with no capabilities, keeps feeding the watchdog, cannot reach a listener on the
-#   container's own loopback (PrivateNetwork=yes), and stops cleanly;
+#   byte for byte; echo-vsock.socket listens and hands its socket to the same service; the
+#   service is active/running, under a dynamic uid, with no capabilities, keeps feeding the
+#   watchdog, cannot reach a listener on the container's own loopback (PrivateNetwork=yes),
+#   and stops cleanly;
+# - its log in journald: each line at its own priority (the <N> prefix), none with a
+#   timestamp of its own, the start-up line listing every socket; `journalctl -p warning`
+#   finds a warning (echo@4000 with --max-conns=1, over the limit);
 # - echo-container and echo-container-strict (nested podman --network=none): the same
 #   families except unix datagram (the reply path is outside the container), uid 65534,
 #   no outbound connect;
@@ -39,6 +43,9 @@ hpod rmi -f "$IMAGE" >/dev/null 2>&1 || true
 # WATCHDOG=1 or READY=1 fails here, and fast
 mkdir -p "$stage/units/echo.service.d"
 printf '[Service]\nWatchdogSec=2s\nTimeoutStartSec=20s\n' >"$stage/units/echo.service.d/e2e.conf"
+# test-only: one connection at a time on echo@4000, so that a second one makes a warning
+mkdir -p "$stage/units/echo@4000.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/echo-server --sdnotify --max-conns=1\n' >"$stage/units/echo@4000.service.d/e2e.conf"
 
 # --- boot
 machine=echo-e2e-$$
@@ -90,7 +97,7 @@ ns sh -ec '
 	podman load -q -i /e2e/image.tar >/dev/null'
 
 # --- static checks under the real manager
-out=$(ns systemd-analyze verify echo.socket echo-metrics.socket echo.service echo-container.socket echo-container.service \
+out=$(ns systemd-analyze verify echo.socket echo-metrics.socket echo-vsock.socket echo.service echo-container.socket echo-container.service \
 	echo-container-strict.socket echo-container-strict.service echo@4000.socket echo@4000.service 2>&1) &&
 	[[ -z $out ]] && pass "systemd-analyze verify (in nspawn): no output" || fail "systemd-analyze verify (in nspawn): $out"
 if out=$(ns systemd-analyze security --threshold="$THRESHOLD" echo.service 2>&1); then
@@ -127,12 +134,25 @@ stop_unit() {
 	expect_eq "$1.service after stop (Result ExecMainStatus)" "success 0" "$(show "$1.service" Result ExecMainStatus)"
 }
 
+# journal_checks UNIT: journald took each line's <N> prefix as its priority (no line shows a
+# prefix or a timestamp of its own; info lines are at priority 6)
+journal_checks() {
+	local lines bad
+	lines=$(ns journalctl -b -q -u "$1" -o cat _COMM=echo-server)
+	bad=$(grep -E '^<[0-9]>|time=' <<<"$lines" | head -n3 || true)
+	[[ -n $lines && -z $bad ]] && pass "$1 journal: $(wc -l <<<"$lines") lines, no <N> prefix or time= left in the text" ||
+		fail "$1 journal lines with a prefix or timestamp (or none): ${bad:-no lines}"
+	expect_eq "$1 journal: info lines at priority info" "$(grep -c '^level=INFO' <<<"$lines")" \
+		"$(ns journalctl -b -q -u "$1" -o cat _COMM=echo-server -p info..info | grep -c '^level=INFO')"
+}
+
 # --- native
-ns systemctl start echo.socket || fail "systemctl start echo.socket: $(ns systemctl status --no-pager echo.socket | tail -n5)"
+ns systemctl start echo.socket echo-vsock.socket || fail "systemctl start echo.socket echo-vsock.socket: $(ns systemctl status --no-pager echo.socket echo-vsock.socket | tail -n5)"
 expect_eq "echo.socket state" "active listening" "$(show echo.socket ActiveState SubState)"
-listen=$(ns systemctl show -p Listen --value echo.socket)
-[[ $listen == *"vsock::3000 (Stream)"* ]] && pass "echo.socket listens on vsock::3000 (echo over vsock needs a VM: not probed)" ||
-	fail "echo.socket does not list vsock::3000: $listen"
+expect_eq "echo-vsock.socket state" "active listening" "$(show echo-vsock.socket ActiveState SubState)"
+listen=$(ns systemctl show -p Listen --value echo-vsock.socket)
+[[ $listen == *"vsock::3000 (Stream)"* ]] && pass "echo-vsock.socket listens on vsock::3000 (echo over vsock needs a VM: not probed)" ||
+	fail "echo-vsock.socket does not list vsock::3000: $listen"
 probe 3000 /run/echo yes
 expect_eq "echo.service state" "active running" "$(show echo.service ActiveState SubState)"
 pid=$(show echo.service MainPID)
@@ -177,8 +197,14 @@ expect_eq "metrics: bytes echoed on tcp4" 'echo_sent_bytes_total{network="tcp4",
 	"$(grep -F 'echo_sent_bytes_total{network="tcp4"' <<<"$metrics" || echo "no such line in: ${metrics:0:300}")"
 expect_eq "metrics: datagrams echoed on unixgram" 'echo_datagrams_sent_total{network="unixgram",socket="echo"} 1' \
 	"$(grep -F 'echo_datagrams_sent_total{network="unixgram"' <<<"$metrics" || echo "no such line")"
+journal_checks echo.service
+started=$(ns journalctl -b -q -u echo.service -p info..info -o cat | grep 'echo-server started' || true)
+[[ $started == *"vsock "*"(echo)"* && $started == *"unixgram /run/echo/dgram.sock (echo)"* && $started == *"unix /run/echo/metrics.sock (metrics)"* ]] &&
+	pass "start-up line at info priority lists every socket, vsock from echo-vsock.socket too: ${started#*sockets=}" ||
+	fail "start-up line at info priority lacks a socket: ${started:-none}"
 stop_unit echo
 expect_eq "echo-metrics.socket after stopping echo.socket (PartOf=)" inactive "$(show echo-metrics.socket ActiveState)"
+expect_eq "echo-vsock.socket after stopping echo.socket (PartOf=)" inactive "$(show echo-vsock.socket ActiveState)"
 
 # --- container units, nested podman
 for unit in echo-container echo-container-strict; do
@@ -202,6 +228,16 @@ expect_eq "echo-container-strict.service RestrictAddressFamilies" "AF_NETLINK AF
 ns systemctl start echo@4000.socket || fail "systemctl start echo@4000.socket"
 probe 4000 /run/echo-4000 yes
 expect_eq "echo@4000.service state" "active running" "$(show echo@4000.service ActiveState SubState)"
+# --max-conns=1 (test drop-in): a second connection while one is open is closed and warned about
+ns sh -c 'sleep 3 | socat -T5 - TCP4:127.0.0.1:4000 >/dev/null' &
+holder=$!
+sleep 1
+ns socat -T2 /dev/null TCP4:127.0.0.1:4000 >/dev/null 2>&1 || true
+wait "$holder" || true
+warned=$(ns journalctl -b -q -u echo@4000.service -p warning -o cat || true)
+[[ $warned == *"level=WARN msg=\"connection limit reached"* ]] && pass "journalctl -p warning shows the server's warning: $warned" ||
+	fail "journalctl -p warning lacks the connection-limit warning: ${warned:-nothing}"
+journal_checks echo@4000.service
 stop_unit echo@4000
 
 failed=$(ns systemctl list-units --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')

@@ -4,7 +4,8 @@
 #   their ExecStart= names and the host's stock units): any output at all is a failure,
 #   since systemd 252 only warns on unknown keys and still exits 0;
 # - systemd-analyze security --offline on the native services, above THRESHOLD is a failure;
-# - the socket units list the same sockets, and echo@.service is confined like echo.service;
+# - the socket units list the same sockets, vsock only in echo-vsock.socket, and echo@.service
+#   is confined like echo.service;
 # - the quadlet file, through quadlet -dryrun (built from source, podman 4.9), then verify.
 # shellcheck disable=SC2015,SC2016 # pass and fail always return 0; awk programs are single-quoted
 source "$(dirname "$0")/lib.sh"
@@ -67,6 +68,8 @@ for f in echo-container.socket echo-container-strict.socket quadlet/echo-quadlet
 	got=$(section Socket "$REPO/units/$f")
 	expect_eq "[Socket] of $f matches echo.socket" "$want" "$got"
 done
+vsock=$(grep -l '^ListenStream=vsock:' "$REPO"/units/*.socket "$REPO"/units/quadlet/*.socket | xargs -n1 basename | tr '\n' ' ')
+expect_eq "vsock only in its own unit (so echo.socket works without vsock)" "echo-vsock.socket " "$vsock"
 got=$(section Socket "$REPO/units/echo@.socket" | sed 's/%i/3000/g; s/echo-3000\//echo\//; s/=echo-3000$/=echo/')
 expect_eq "[Socket] of echo@.socket (with %i=3000) matches echo.socket" "$want" "$got"
 expect_eq "[Service] of echo@.service matches echo.service (but Sockets=)" \

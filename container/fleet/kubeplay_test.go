@@ -1,11 +1,13 @@
 package fleet
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +29,9 @@ const (
 // test host (a network namespace; podman's bridge and port forwarding are
 // made inside it) and checks it from a client namespace: TCP and UDP echo
 // byte for byte through the published hostPorts, the liveness probe (an
-// exec of `echo-server probe`) passes, the server runs as 65534 with no
-// capabilities on a read-only root, and SIGTERM ends it with status 0.
+// exec of `echo-server probe`) passes, the UDP and /readyz probes pass in
+// the Pod, the server runs as 65534 with no capabilities on a read-only
+// root, and SIGTERM ends it with status 0.
 func TestPodmanKubePlay(t *testing.T) {
 	needFleetTools(t)
 	needTool(t, "podman", "podman")
@@ -51,8 +54,11 @@ func TestPodmanKubePlay(t *testing.T) {
 			t.Errorf("%s echo through the Pod's hostPort: %v", network, err)
 		}
 	}
-	if out, err := podmanCmd(exec.Command("podman", "healthcheck", "run", podContainer)).CombinedOutput(); err != nil {
-		t.Errorf("liveness probe (podman healthcheck run): %v: %s", err, out)
+	checkProbe(t)
+	for _, url := range []string{"udp://127.0.0.1:3000", "http://127.0.0.1:9000/readyz"} {
+		if out, err := podmanCmd(exec.Command("podman", "exec", podContainer, "/usr/local/bin/echo-server", "probe", url)).CombinedOutput(); err != nil {
+			t.Errorf("echo-server probe %s in the Pod: %v: %s", url, err, out)
+		}
 	}
 	checkConfined(t, podmanOut(t, "inspect", "-f", "{{.State.Pid}}", podContainer))
 	podmanOut(t, "pod", "stop", "-t", "10", podName)
@@ -170,5 +176,42 @@ func checkConfined(t *testing.T, pid string) {
 		if f := strings.Fields(line); len(f) > 5 && f[4] == "/" && !strings.HasPrefix(f[5], "ro") {
 			t.Errorf("root filesystem mounted %s, want ro", f[5])
 		}
+	}
+}
+
+// livenessCommand is the Pod file's exec livenessProbe.
+var livenessCommand = []string{"/usr/local/bin/echo-server", "probe", "tcp://127.0.0.1:3000"}
+
+// checkProbe checks the healthcheck podman made of the livenessProbe, and
+// runs it. podman 4.4 and later keep an exec probe's argv (CMD) and run it
+// as it is; 4.3 (Debian 12) joins it into a CMD-SHELL command for /bin/sh,
+// which the FROM scratch image does not have, so there the probe's command
+// is run with podman exec, as podman 4.4 and the kubelet run it.
+func checkProbe(t *testing.T) {
+	t.Helper()
+	var test []string
+	if err := json.Unmarshal([]byte(podmanOut(t, "inspect", "-f", "{{json .Config.Healthcheck.Test}}", podContainer)), &test); err != nil || len(test) == 0 {
+		t.Fatalf("the Pod's container has no healthcheck (%v): podman did not take the livenessProbe", err)
+	}
+	switch test[0] {
+	case "CMD":
+		if !slices.Equal(test[1:], livenessCommand) {
+			t.Errorf("healthcheck %q, want the livenessProbe's command %q", test[1:], livenessCommand)
+		}
+		if out, err := podmanCmd(exec.Command("podman", "healthcheck", "run", podContainer)).CombinedOutput(); err != nil {
+			t.Errorf("liveness probe (podman healthcheck run): %v: %s", err, out)
+		}
+		return
+	case "CMD-SHELL":
+		if want := strings.Join(livenessCommand, " ") + " || exit 1"; strings.Join(test[1:], " ") != want {
+			t.Errorf("healthcheck %q, want %q", test[1:], want)
+		}
+		t.Logf("this podman runs the probe as /bin/sh -c %q (podman < 4.4), which a FROM scratch image cannot: running its command with podman exec", strings.Join(test[1:], " "))
+	default:
+		t.Fatalf("healthcheck %q: unknown form", test)
+	}
+	out, err := podmanCmd(exec.Command("podman", append([]string{"exec", podContainer}, livenessCommand...)...)).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "ok ") {
+		t.Errorf("liveness probe %q in the Pod: %v: %s", livenessCommand, err, out)
 	}
 }

@@ -12,25 +12,25 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/echo-activation/echo-server/bench/internal/host"
 	"github.com/echo-activation/echo-server/bench/internal/loadgen"
-	"github.com/echo-activation/echo-server/bench/internal/report"
+	"github.com/echo-activation/echo-server/bench/internal/record"
 )
 
 type options struct {
 	profile, out, command, names, only string
-	combine                            string // pooled .jsonl to write from the files in flag.Args()
-	loadStart, loadEnd                 string // load averages around the run
+	combine                            string    // pooled .jsonl to write from the files in flag.Args()
+	startLoad                          host.Load // before the first run; zero when rewriting
+	machine, host, settings            string    // where and how the records were made: this machine, or the rewritten report's
 	reps                               int
 	seed                               uint64 // of the server order; 0 when rewriting a report (unknown)
 	r                                  runner
@@ -45,14 +45,26 @@ func main() {
 	if o.seed == 0 {
 		o.seed = uint64(time.Now().UnixNano())
 	}
-	base := freeBase(filepath.Join(o.out, time.Now().Format("2006-01-02")+"-"+hostname()))
-	o.loadStart = loadavg()
+	base := record.Base(o.out, "")
+	o.machine, o.host, o.startLoad = host.Describe(), host.Name(), host.ReadLoad()
+	warnIfLoaded(o.startLoad.Warning(o.usedCPUs(), 0))
 	results, err := run(o, base+".jsonl")
 	exitOn(err)
-	o.loadEnd = loadavg()
 	exitOn(writeReport(o, base, results))
 	fmt.Fprintf(os.Stderr, "benchrun: wrote %s.{md,jsonl,png}\n", base)
+	_, warning := loadSummary(o, results)
+	warnIfLoaded(warning)
 	exitOn(failed(results))
+}
+
+// usedCPUs is how many CPUs the runs keep busy: the server's and the load
+// generator's.
+func (o options) usedCPUs() int { return host.CPUs(o.r.serverCPU, o.r.loadCPU) }
+
+func warnIfLoaded(warning string) {
+	if warning != "" {
+		fmt.Fprintln(os.Stderr, "benchrun: WARNING:", warning)
+	}
 }
 
 func parseFlags() options {
@@ -79,23 +91,6 @@ func parseFlags() options {
 	return o
 }
 
-// rewrite reports records already made: one run's (-report) or several
-// runs' pooled into a new file (-combine). The repetitions are the records'
-// own, not the flag's; their order's seed is not in the records, so the
-// report states none.
-func rewrite(o options) {
-	path := o.only
-	var rs []loadgen.Result
-	if o.combine != "" {
-		path, rs = o.combine, pool(flag.Args())
-		exitOn(writeJSONL(path, rs))
-	} else {
-		rs = readJSONL(path)
-	}
-	o.reps, o.seed = maxRep(rs), 0
-	exitOn(writeReport(o, strings.TrimSuffix(path, ".jsonl"), rs))
-}
-
 // run executes the matrix, appending each record to jsonl as it comes.
 func run(o options, jsonl string) ([]loadgen.Result, error) {
 	cells := fullMatrix()
@@ -120,7 +115,7 @@ func run(o options, jsonl string) ([]loadgen.Result, error) {
 		return nil, err
 	}
 	defer f.Close()
-	p := newProgress(o.reps * countRuns(cells, srvs))
+	p := newProgress(o.reps*countRuns(cells, srvs), o.usedCPUs())
 	var all []loadgen.Result
 	for rep := 1; rep <= o.reps; rep++ {
 		for ci, c := range cells {
@@ -169,135 +164,6 @@ func preflight(o options, srvs []server) error {
 		}
 	}
 	return nil
-}
-
-func writeReport(o options, base string, results []loadgen.Result) error {
-	t := report.Aggregate(results)
-	t.PutFirst("echo-server", "gnet-native", controlName, "c")
-	title := "Echo throughput relative to gnet-native (top) and to the C peers (bottom), median of runs, " + hostname()
-	if err := report.Chart(base+".png", t, "gnet-native", "c", title); err != nil {
-		return err
-	}
-	f, err := os.Create(base + ".md")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return report.Markdown(f, t, report.Meta{
-		Command: o.command, Machine: machine() + loadNote(o), Host: hostname(), Date: startedAt(results),
-		Settings: fmt.Sprintf("%d runs per cell of %v measured after %v warm-up, servers in an order shuffled per repetition and cell%s; "+
-			"servers pinned with taskset -c %s (GOMAXPROCS=1 for Go servers, gnet and nbio with one event loop), "+
-			"loadgen with taskset -c %s (one epoll thread), both at nice %s", o.reps, o.r.duration, o.r.warmup, seedNote(o),
-			o.r.serverCPU, o.r.loadCPU, o.r.nice),
-		Project: "echo-server", Reference: "gnet-native", Baseline: "c", Control: controlIfRun(t), Chart: filepath.Base(base + ".png"),
-	})
-}
-
-// seedNote states the order's seed, so the run's order can be replayed with -seed.
-func seedNote(o options) string {
-	if o.seed == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (-seed %d)", o.seed)
-}
-
-// freeBase returns base, or base-2, base-3, ... if a record by that name
-// exists already, so a second run on the same day does not overwrite the first.
-func freeBase(base string) string {
-	for i := 1; ; i++ {
-		b := base
-		if i > 1 {
-			b = fmt.Sprintf("%s-%d", base, i)
-		}
-		if _, err := os.Stat(b + ".jsonl"); os.IsNotExist(err) {
-			return b
-		}
-	}
-}
-
-// pool reads several runs' records and numbers their repetitions on from
-// one file to the next, so that pairing stays within each original repetition.
-func pool(files []string) []loadgen.Result {
-	var all []loadgen.Result
-	offset := 0
-	for _, f := range files {
-		rs := readJSONL(f)
-		for i := range rs {
-			rs[i].Rep += offset
-		}
-		offset = max(offset, maxRep(rs))
-		all = append(all, rs...)
-	}
-	return all
-}
-
-func writeJSONL(path string, rs []loadgen.Result) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(f)
-	for _, r := range rs {
-		if err := enc.Encode(r); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
-}
-
-// maxRep is the number of repetitions in a set of results.
-func maxRep(rs []loadgen.Result) int {
-	n := 0
-	for _, r := range rs {
-		n = max(n, r.Rep)
-	}
-	return n
-}
-
-// startedAt is when the first run of rs started (now if none has a time),
-// so a rewritten report keeps the date of its run.
-func startedAt(rs []loadgen.Result) time.Time {
-	var t time.Time
-	for _, r := range rs {
-		if !r.Started.IsZero() && (t.IsZero() || r.Started.Before(t)) {
-			t = r.Started
-		}
-	}
-	if t.IsZero() {
-		return time.Now()
-	}
-	return t
-}
-
-// controlIfRun names the A/A control when the results include it.
-func controlIfRun(t *report.Table) string {
-	if slices.Contains(t.Servers, controlName) {
-		return controlName
-	}
-	return ""
-}
-
-func loadNote(o options) string {
-	if o.loadStart == "" {
-		return ""
-	}
-	return fmt.Sprintf("; load average %s before the run, %s after", o.loadStart, o.loadEnd)
-}
-
-func readJSONL(path string) []loadgen.Result {
-	f, err := os.Open(path)
-	exitOn(err)
-	defer f.Close()
-	var rs []loadgen.Result
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r loadgen.Result
-		exitOn(json.Unmarshal(sc.Bytes(), &r))
-		rs = append(rs, r)
-	}
-	exitOn(sc.Err())
-	return rs
 }
 
 // failed is an error if any run mismatched or could not be made.

@@ -34,16 +34,3 @@ func TestPoolRenumbersRepetitions(t *testing.T) {
 		}
 	}
 }
-
-func TestFreeBaseDoesNotOverwrite(t *testing.T) {
-	base := filepath.Join(t.TempDir(), "2026-11-26-vm")
-	for i, want := range []string{base, base + "-2", base + "-3"} {
-		got := freeBase(base)
-		if got != want {
-			t.Fatalf("run %d: %s, want %s", i+1, got, want)
-		}
-		if err := writeJSONL(got+".jsonl", nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/echo-activation/echo-server/bench/internal/host"
 	"github.com/echo-activation/echo-server/bench/internal/loadgen"
 )
 
@@ -34,7 +35,9 @@ type runner struct {
 // could not be made has Error set.
 func (r *runner) one(s server, c cell, rep int) loadgen.Result {
 	r.seq++
-	res := loadgen.Result{Server: s.Name, Rep: rep, Mode: c.Mode, Network: c.Network, Conns: c.Conns, Len: c.Len}
+	load := host.ReadLoad()
+	res := loadgen.Result{Server: s.Name, Rep: rep, Mode: c.Mode, Network: c.Network, Conns: c.Conns, Len: c.Len,
+		Load1: load.Avg1, CPUs: load.CPUs}
 	addr, err := r.addr(c.Network)
 	if err != nil {
 		res.Error = err.Error()

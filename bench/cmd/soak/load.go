@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/echo-activation/echo-server/bench/internal/activate"
 	"github.com/echo-activation/echo-server/bench/internal/loadgen"
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // roundResult sums one round of load.
@@ -37,7 +37,7 @@ var loadNetwork = map[string]string{"tcp4": "tcp", "udp4": "udp", "unix": "unix"
 
 // runRound runs every workload, 20 clients that never read and 10 that
 // half-close, all at once for d.
-func runRound(socks []activate.Socket, d time.Duration) (roundResult, error) {
+func runRound(socks []echotest.Socket, d time.Duration) (roundResult, error) {
 	var (
 		mu   sync.Mutex
 		res  roundResult
@@ -69,7 +69,7 @@ func runRound(socks []activate.Socket, d time.Duration) (roundResult, error) {
 	return res, nil
 }
 
-func runLoad(w workload, s activate.Socket, d time.Duration) (loadgen.Result, error) {
+func runLoad(w workload, s echotest.Socket, d time.Duration) (loadgen.Result, error) {
 	t, err := loadgen.ParseTarget(loadNetwork[s.Network], s.Addr)
 	if err != nil {
 		return loadgen.Result{}, err

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/echo-activation/echo-server/bench/internal/activate"
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // instance is one running server process.
@@ -19,9 +19,11 @@ type instance struct {
 	n   int // 1 for the first start
 }
 
-func startServer(server string, socks []activate.Socket, n int) (*instance, error) {
+func startServer(server string, socks []echotest.Socket, n int) (*instance, error) {
 	args := []string{"--loops", "2", "--drain-timeout", "2s", "--idle-timeout", "5s"}
-	cmd := activate.Command(server, args, socks)
+	a := echotest.NewActivation(socks...)
+	a.PIDNamespace = true // LISTEN_PID=1 without a shell, as startup does (root)
+	cmd := a.Command(server, args...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

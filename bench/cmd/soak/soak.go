@@ -3,12 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/echo-activation/echo-server/bench/internal/activate"
+	"github.com/echo-activation/echo-server/bench/internal/host"
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // row is one round: its load and the server's gauges once it settled.
@@ -18,29 +17,29 @@ type row struct {
 	g        gauges
 }
 
-type record struct {
-	rows    []row
-	started time.Time
+type soakRecord struct {
+	rows          []row
+	started       time.Time
+	before, after host.Load
 }
 
 // soak runs the rounds, restarting the server at evenly spread rounds in
 // the first half, and checks the last instance for leaks.
-func soak(o options, dir string) (*record, error) {
-	rec := &record{started: time.Now()}
-	var socks []activate.Socket
+func soak(o options, dir string) (*soakRecord, error) {
+	rec := &soakRecord{started: time.Now()}
+	var socks []echotest.Socket
 	for _, n := range []string{"tcp4", "udp4", "unix", "unixgram", "metrics"} {
 		network := n
 		if n == "metrics" {
 			network = "tcp4"
 		}
-		s, err := activate.Listen(n, network, dir)
+		s, err := echotest.Listen(n, network, dir)
 		if err != nil {
 			return rec, err
 		}
 		socks = append(socks, s)
 	}
-	rounds := int(o.duration / o.round)
-	restartEvery := max(1, rounds/2/(o.restarts+1))
+	rounds, restartEvery := o.rounds(), o.restartEvery()
 	in, err := startServer(o.server, socks, 1)
 	if err != nil {
 		return rec, err
@@ -80,7 +79,7 @@ func soak(o options, dir string) (*record, error) {
 }
 
 // flat compares the last instance's last round with its first.
-func (rec *record) flat() error {
+func (rec *soakRecord) flat() error {
 	last := rec.rows[len(rec.rows)-1]
 	var first *row
 	for i := range rec.rows {
@@ -105,11 +104,16 @@ func (rec *record) flat() error {
 	return errors.Join(errs...)
 }
 
-func (rec *record) markdown(o options, err error) string {
+func (rec *soakRecord) markdown(o options, err error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Soak, %s UTC on %s\n\n", rec.started.UTC().Format("2006-01-02 15:04"), hostname())
+	fmt.Fprintf(&b, "# Soak, %s UTC on %s\n\n", rec.started.UTC().Format("2006-01-02 15:04"), host.Name())
 	fmt.Fprintf(&b, "- Command: `%s` (`bench/bin/soak -duration %v -round %v -restarts %d`)\n", o.command, o.duration, o.round, o.restarts)
-	fmt.Fprintf(&b, "- Machine: nproc %d, %s\n", runtime.NumCPU(), kernel())
+	fmt.Fprintf(&b, "- Machine: %s\n", host.Describe())
+	fmt.Fprintf(&b, "- Load: 1-minute load average %.2f before, %.2f after, on %d CPUs (the server and the load share them all)\n",
+		rec.before.Avg1, rec.after.Avg1, rec.before.CPUs)
+	if w := rec.before.Warning(rec.before.CPUs, 0); w != "" {
+		fmt.Fprintf(&b, "- **Warning: %s.**\n", w)
+	}
 	fmt.Fprintf(&b, "- Each round, at once: loadgen pingpong tcp n=50 l=512, flood tcp n=8 l=4096, connrate tcp n=8, "+
 		"udp n=16 l=256, pingpong unix n=8 l=64, unixgram n=4 l=128; 20 tcp clients pushing 1 MiB writes that never read; "+
 		"then 10 half-closing clients (256 KiB each). Server: `--loops 2 --drain-timeout 2s --idle-timeout 5s`, "+
@@ -127,12 +131,4 @@ func (rec *record) markdown(o options, err error) string {
 			r.load.halfCloseOK, r.load.halfCloseOK+r.load.halfCloseBad, r.g.goroutines, r.g.fds, r.g.openConns, r.g.rssMiB)
 	}
 	return b.String()
-}
-
-func kernel() string {
-	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
-	if err != nil {
-		return "Linux"
-	}
-	return "kernel Linux " + strings.TrimSpace(string(b))
 }

@@ -2,124 +2,104 @@
 // sees it, with six inherited sockets (tcp4, tcp6, udp4, udp6, unix,
 // unixgram): the time from exec to READY=1 on NOTIFY_SOCKET, and the time
 // until a client that connected before the exec gets its echo (the kernel
-// queued the connection meanwhile). It prints a markdown table line.
+// queued the connection meanwhile). It prints a markdown table and writes
+// it, with the command, the machine and its load, to
+// bench/results/startup-<date>-<host>[-N].md.
 package main
 
 import (
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"path/filepath"
-	"slices"
+	"runtime"
+	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
-	"github.com/echo-activation/echo-server/bench/internal/activate"
+	"github.com/echo-activation/echo-server/bench/internal/host"
+	"github.com/echo-activation/echo-server/bench/internal/record"
 )
 
+type options struct {
+	server, out, command string
+	runs                 int
+	loops                []int
+}
+
 func main() {
-	server := flag.String("server", "bin/echo-server", "server binary")
-	runs := flag.Int("runs", 30, "starts to measure (1..1000)")
-	loops := flag.Int("loops", 2, "the server's --loops")
-	flag.Parse()
-	if *runs < 1 || *runs > 1000 {
-		fatal(fmt.Errorf("-runs %d out of 1..1000", *runs))
+	o, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "startup:", err)
+		os.Exit(2)
+	}
+	if os.Geteuid() != 0 {
+		fatal(fmt.Errorf("needs root: it starts the server as PID 1 of a new PID namespace"))
 	}
 	dir, err := os.MkdirTemp("", "startup")
 	if err != nil {
 		fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	if err := measure(*server, *loops, *runs, dir); err != nil {
+	rec := &startRecord{options: o, before: host.ReadLoad()}
+	warn(rec.before.Warning(o.usedCPUs(), 0))
+	fmt.Print(tableHead)
+	for _, l := range o.loops {
+		sub, err := os.MkdirTemp(dir, "l") // fresh socket paths for each row
+		if err != nil {
+			fatal(err)
+		}
+		row, err := measure(o.server, l, o.runs, sub)
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Print(row)
+		rec.rows = append(rec.rows, row)
+	}
+	rec.after = host.ReadLoad()
+	path := record.Base(o.out, "startup") + ".md"
+	if err := os.WriteFile(path, []byte(rec.markdown()), 0o644); err != nil {
 		fatal(err)
 	}
+	fmt.Println("startup: record written to", path)
 }
 
-func measure(server string, loops, runs int, dir string) error {
-	var socks []activate.Socket
-	for _, n := range []string{"tcp4", "tcp6", "udp4", "udp6", "unix", "unixgram"} {
-		s, err := activate.Listen(n, n, dir)
-		if err != nil {
-			return err
+func parseFlags() (options, error) {
+	var o options
+	var loops string
+	flag.StringVar(&o.server, "server", "bin/echo-server", "server binary")
+	flag.IntVar(&o.runs, "runs", 30, "starts to measure per --loops value (1..1000)")
+	flag.StringVar(&loops, "loops", "1,2", "the server's --loops values, comma-separated (one table row each)")
+	flag.StringVar(&o.out, "out", "bench/results", "directory for the markdown record")
+	flag.StringVar(&o.command, "command", "", "command recorded in the result (default startup's own)")
+	flag.Parse()
+	if o.command == "" {
+		o.command = strings.Join(os.Args, " ")
+	}
+	if o.runs < 1 || o.runs > 1000 {
+		return o, fmt.Errorf("-runs %d out of 1..1000", o.runs)
+	}
+	for _, s := range strings.Split(loops, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 256 {
+			return o, fmt.Errorf("-loops %q: want numbers in 1..256, comma-separated", loops)
 		}
-		socks = append(socks, s)
+		o.loops = append(o.loops, n)
 	}
-	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "notify"), Net: "unixgram"})
-	if err != nil {
-		return err
-	}
-	var ready, echo []time.Duration
-	for range runs {
-		r, e, err := once(server, loops, socks, notify)
-		if err != nil {
-			return err
-		}
-		ready, echo = append(ready, r), append(echo, e)
-	}
-	fmt.Printf("| %s --loops %d | %d | %s | %s |\n", filepath.Base(server), loops, runs, summary(ready), summary(echo))
-	return nil
+	return o, nil
 }
 
-// once starts the server, times READY=1 and the first echo, and stops it.
-func once(server string, loops int, socks []activate.Socket, notify *net.UnixConn) (time.Duration, time.Duration, error) {
-	drain(notify)
-	client, err := net.Dial("tcp4", socks[0].Addr) // queued by the kernel until the server accepts
-	if err != nil {
-		return 0, 0, err
+// usedCPUs: the server's event loops and this harness, on unpinned CPUs.
+func (o options) usedCPUs() int {
+	most := 0
+	for _, l := range o.loops {
+		most = max(most, l)
 	}
-	defer client.Close()
-	cmd := activate.Command(server, []string{"--loops", fmt.Sprint(loops)}, socks, "NOTIFY_SOCKET="+notify.LocalAddr().String())
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	if _, err := client.Write([]byte("x")); err != nil {
-		return 0, 0, err
-	}
-	if err := waitReady(notify); err != nil {
-		return 0, 0, err
-	}
-	ready := time.Since(start)
-	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.ReadFull(client, make([]byte, 1)); err != nil {
-		return 0, 0, fmt.Errorf("first echo: %w", err)
-	}
-	return ready, time.Since(start), nil
+	return min(most+1, runtime.NumCPU())
 }
 
-func waitReady(notify *net.UnixConn) error {
-	_ = notify.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 4096)
-	for {
-		n, err := notify.Read(buf)
-		if err != nil {
-			return fmt.Errorf("waiting for READY=1: %w", err)
-		}
-		if strings.Contains(string(buf[:n]), "READY=1") {
-			return nil
-		}
+func warn(warning string) {
+	if warning != "" {
+		fmt.Fprintln(os.Stderr, "startup: WARNING:", warning)
 	}
-}
-
-// drain discards what a previous instance sent (STOPPING=1 and so on).
-func drain(notify *net.UnixConn) {
-	buf := make([]byte, 4096)
-	for {
-		_ = notify.SetReadDeadline(time.Now().Add(time.Millisecond))
-		if _, err := notify.Read(buf); err != nil {
-			return
-		}
-	}
-}
-
-func summary(d []time.Duration) string {
-	slices.Sort(d)
-	ms := func(x time.Duration) string { return fmt.Sprintf("%.2f", float64(x.Microseconds())/1000) }
-	return fmt.Sprintf("%s (%s..%s)", ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]))
 }
 
 func fatal(err error) {

@@ -25,7 +25,18 @@ type meter struct {
 	cpu0      time.Duration
 	hist      *hdrhistogram.Histogram
 	nextProg  time.Time
-	progMsgs  uint64
+	progMsgs  uint64 // msgs and bytes at the last progress line
+	progBytes uint64
+}
+
+// progressRate is the rate since the last progress line, in the mode's
+// Unit (the one its table uses): MB/s for flood, else messages per second.
+func (m *meter) progressRate() float64 {
+	s := m.cfg.ProgressEvery.Seconds()
+	if m.cfg.Mode == Flood {
+		return float64(m.bytes-m.progBytes) / s / 1e6
+	}
+	return float64(m.msgs-m.progMsgs) / s
 }
 
 func newMeter(cfg *Config) *meter {
@@ -100,17 +111,17 @@ func (m *meter) progress(now time.Time) {
 	if m.measuring {
 		phase = "measure"
 	}
-	rate := float64(m.msgs-m.progMsgs) / m.cfg.ProgressEvery.Seconds()
 	if m.cfg.Progress != nil {
 		end := "\n"
 		if m.cfg.ProgressCR {
 			end = "\r"
 		}
-		fmt.Fprintf(m.cfg.Progress, "%s %s n=%d l=%d %s %5.1fs %10.0f msg/s err=%d mismatch=%d lost=%d%s",
+		fmt.Fprintf(m.cfg.Progress, "%s %s n=%d l=%d %s %5.1fs %10.1f %s err=%d mismatch=%d lost=%d%s",
 			m.cfg.Mode, m.cfg.Target.Network, m.cfg.Conns, m.cfg.Len, phase,
-			now.Sub(m.res.Started).Seconds(), rate, m.res.Errors, m.res.Mismatches, m.res.Losses, end)
+			now.Sub(m.res.Started).Seconds(), m.progressRate(), m.cfg.Mode.Unit(),
+			m.res.Errors, m.res.Mismatches, m.res.Losses, end)
 	}
-	m.progMsgs = m.msgs
+	m.progMsgs, m.progBytes = m.msgs, m.bytes
 	m.nextProg = now.Add(m.cfg.ProgressEvery)
 }
 

@@ -34,10 +34,36 @@ type Result struct {
 	Error      string `json:"error,omitempty"`       // set by the runner for a run that failed
 	ServerExit string `json:"server_exit,omitempty"` // set by the runner: how the server ended on SIGTERM
 
+	Load1 float64 `json:"load1,omitempty"` // set by the runner: 1-minute load average just before the run
+	CPUs  int     `json:"cpus,omitempty"`  // set by the runner: the machine's CPU count
+
 	ServerPID        int     `json:"server_pid,omitempty"`
 	ServerCPUus      float64 `json:"server_cpu_us,omitempty"`         // utime+stime over the window
 	ServerCPUusPerMs float64 `json:"server_cpu_us_per_msg,omitempty"` // ServerCPUus / Messages
 	ServerPeakRSSKB  int64   `json:"server_peak_rss_kb,omitempty"`    // VmHWM at the end
+}
+
+// Unit names the headline rate of a mode, the one its tables and
+// progress lines count in.
+func (m Mode) Unit() string {
+	switch m {
+	case Flood:
+		return "MB/s"
+	case ConnRate:
+		return "conn/s"
+	case Dgram:
+		return "dgram/s"
+	}
+	return "req/s"
+}
+
+// Rate is the run's headline number, in its mode's Unit: echoed MB/s for
+// flood, else messages (requests, connections, datagrams) per second.
+func (r Result) Rate() float64 {
+	if r.Mode == Flood {
+		return r.MBPerSec
+	}
+	return r.MsgPerSec
 }
 
 // Failed reports whether the run must fail: any mismatched byte, or no
@@ -54,8 +80,8 @@ func (r Result) Failed() error {
 
 // String is a one-line human summary.
 func (r Result) String() string {
-	return fmt.Sprintf("%s %s n=%d l=%d: %.0f msg/s %.1f MB/s p50=%.0fus p99=%.0fus p99.9=%.0fus "+
+	return fmt.Sprintf("%s %s n=%d l=%d: %.1f %s (%.0f msg/s, %.1f MB/s) p50=%.0fus p99=%.0fus p99.9=%.0fus "+
 		"mismatch=%d err=%d lost=%d late=%d server: %.2fus/msg peak %d KiB",
-		r.Mode, r.Network, r.Conns, r.Len, r.MsgPerSec, r.MBPerSec, r.P50us, r.P99us, r.P999us,
+		r.Mode, r.Network, r.Conns, r.Len, r.Rate(), r.Mode.Unit(), r.MsgPerSec, r.MBPerSec, r.P50us, r.P99us, r.P999us,
 		r.Mismatches, r.Errors, r.Losses, r.Late, r.ServerCPUusPerMs, r.ServerPeakRSSKB)
 }

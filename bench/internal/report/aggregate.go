@@ -24,26 +24,7 @@ func (w Workload) String() string {
 }
 
 // Unit names the headline metric of a workload.
-func (w Workload) Unit() string {
-	switch w.Mode {
-	case loadgen.Flood:
-		return "MB/s"
-	case loadgen.ConnRate:
-		return "conn/s"
-	case loadgen.Dgram:
-		return "dgram/s"
-	}
-	return "req/s"
-}
-
-// metric is the headline number of one run: MB/s for flood, else messages
-// (requests, connections, datagrams) per second.
-func (w Workload) metric(r loadgen.Result) float64 {
-	if w.Mode == loadgen.Flood {
-		return r.MBPerSec
-	}
-	return r.MsgPerSec
-}
+func (w Workload) Unit() string { return w.Mode.Unit() }
 
 // Stat is the median and spread of one number over repeated runs.
 type Stat struct {
@@ -111,7 +92,7 @@ func Aggregate(results []loadgen.Result) *Table {
 			t.runs[w][s] = map[int]run{}
 			for _, r := range rs {
 				if r.Messages > 0 {
-					t.runs[w][s][r.Rep] = run{w.metric(r), r.ServerCPUusPerMs}
+					t.runs[w][s][r.Rep] = run{r.Rate(), r.ServerCPUusPerMs}
 				}
 			}
 		}
@@ -138,7 +119,7 @@ func aggregate(w Workload, rs []loadgen.Result) *Agg {
 			a.Failed++
 			continue
 		}
-		m = append(m, w.metric(r))
+		m = append(m, r.Rate())
 		p50, p99, p999 = append(p50, r.P50us), append(p99, r.P99us), append(p999, r.P999us)
 		cpu = append(cpu, r.ServerCPUusPerMs)
 		if r.Seconds > 0 {

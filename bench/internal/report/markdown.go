@@ -11,6 +11,8 @@ import (
 type Meta struct {
 	Command   string // the command that produced the file
 	Machine   string // nproc, CPU model, kernel
+	Load      string // the load average around the runs, or ""
+	Warning   string // why the numbers may be disturbed (a loaded machine), or ""
 	Host      string
 	Date      time.Time
 	Settings  string // durations, repetitions, pinning
@@ -25,10 +27,17 @@ type Meta struct {
 func Markdown(w io.Writer, t *Table, m Meta) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Echo benchmark, %s on %s\n\n", m.Date.Format("2006-01-02 15:04 MST"), m.Host)
-	fmt.Fprintf(&b, "- Command: `%s`\n- Machine: %s\n- Settings: %s\n\n", m.Command, m.Machine, m.Settings)
+	fmt.Fprintf(&b, "- Command: `%s`\n- Machine: %s\n", m.Command, m.Machine)
+	if m.Load != "" {
+		fmt.Fprintf(&b, "- Load: %s\n", m.Load)
+	}
+	if m.Warning != "" {
+		fmt.Fprintf(&b, "- **Warning: %s.**\n", m.Warning)
+	}
+	fmt.Fprintf(&b, "- Settings: %s\n\n", m.Settings)
 	headline(&b, t, m)
 	if m.Chart != "" {
-		fmt.Fprintf(&b, "\n![throughput relative to %s](%s)\n", m.Reference, m.Chart)
+		fmt.Fprintf(&b, "\n![%s's throughput ÷ each peer's, paired per repetition: median and min..max](%s)\n", m.Project, m.Chart)
 	}
 	paired(&b, t, m)
 	cost(&b, t)

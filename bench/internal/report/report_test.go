@@ -56,7 +56,7 @@ func TestMarkdownAndChart(t *testing.T) {
 		}
 	}
 	png := filepath.Join(t.TempDir(), "c.png")
-	if err := Chart(png, tab, "ref", "c", "test"); err != nil {
+	if err := Chart(png, tab, ChartSpec{Project: "p", Reference: "ref", Host: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Stat(png); err != nil || st.Size() == 0 {

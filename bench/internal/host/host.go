@@ -1,4 +1,7 @@
-package main
+// Package host describes the machine a benchmark runs on and how busy it
+// is, so that every record says where it was measured and warns when other
+// work competed with the run.
+package host
 
 import (
 	"bufio"
@@ -10,8 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// machine describes where the results were measured.
-func machine() string {
+// Describe is the machine in one line: CPUs, CPU model, kernel, Go.
+func Describe() string {
 	var u unix.Utsname
 	_ = unix.Uname(&u)
 	return fmt.Sprintf("nproc %d, CPU %s, kernel %s %s, %s",
@@ -34,24 +37,11 @@ func cpuModel() string {
 	return "unknown"
 }
 
-func hostname() string {
+// Name is the host name, safe in a file name.
+func Name() string {
 	h, err := os.Hostname()
 	if err != nil || h == "" {
 		return "host"
 	}
 	return strings.ReplaceAll(h, "/", "_")
-}
-
-// loadavg is /proc/loadavg's first three fields: other work on the machine
-// disturbs the numbers, so the record says how busy it was.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

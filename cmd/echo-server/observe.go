@@ -1,0 +1,48 @@
+package main
+
+import (
+	"syscall"
+
+	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/metrics"
+)
+
+// splitMetrics separates the sockets named "metrics" (inherited with
+// FileDescriptorName=metrics, or --metrics-listen), which serve metrics and
+// health, from the sockets to echo on.
+func splitMetrics(sockets []engine.Socket) (echo, obs []engine.Socket) {
+	for _, s := range sockets {
+		if s.Name == metrics.SocketName {
+			obs = append(obs, s)
+		} else {
+			echo = append(echo, s)
+		}
+	}
+	return echo, obs
+}
+
+// startMetrics serves metrics and health on every metrics socket, logging
+// a "serving" line for each. A metrics socket that is not a listening
+// stream socket is logged and closed, never echoed on.
+func startMetrics(socks []engine.Socket, src metrics.Source, health *metrics.Health, life lifecycle) *metrics.Server {
+	ms := metrics.New(src, health, metrics.Options{Version: buildVersion(), Logger: life.Logger})
+	for _, s := range socks {
+		ln, err := metrics.Listener(s)
+		if err != nil {
+			_ = syscall.Close(s.FD)
+			life.Error("socket not served", "name", s.Name, "err", err)
+			continue
+		}
+		ms.Serve(ln)
+		life.log("serving", "name", s.Name, "network", s.Network(), "addr", s.Addr, "try", curlCommand(s))
+	}
+	return ms
+}
+
+// curlCommand is a curl line that reads the metrics socket s.
+func curlCommand(s engine.Socket) string {
+	if s.Network() == "unix" {
+		return "curl -s --unix-socket " + s.Addr + " http://metrics/metrics"
+	}
+	return "curl -s http://" + loopbackFor(s.Addr) + "/metrics"
+}

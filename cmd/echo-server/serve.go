@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/metrics"
+	"golang.org/x/sys/unix"
+)
+
+// serve runs the server until a signal (or, under Accept=yes, the last
+// connection's close), drains, and returns the exit code.
+func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan os.Signal) int {
+	loops := cfg.loops
+	if loops == 0 {
+		loops = runtime.NumCPU()
+	}
+	sockets, metricsSockets := splitMetrics(sockets)
+	life := lifecycle{log, lifecycleLevel(sockets)}
+	health := &metrics.Health{}
+	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
+		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()))
+	if err == nil {
+		defer startMetrics(metricsSockets, srv, health, life).Close()
+		err = srv.Start()
+	}
+	if err != nil {
+		log.Error("cannot serve: " + err.Error())
+		return exitFailure
+	}
+	for _, st := range srv.Stats() {
+		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
+	}
+	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats()))
+	health.SetReady(true)
+	n := newNotifier(cfg.sdnotify, log)
+	n.ready(srv)
+	sig := waitForStop(srv, n, life, sigs)
+	health.SetReady(false) // first: /readyz says 503 before anything else stops
+	return drain(cfg, life, srv, n, sigs, sig)
+}
+
+// lifecycle logs the lines of starting and stopping: at info level, but
+// at debug level under Accept=yes, where each connection is a process.
+type lifecycle struct {
+	*slog.Logger
+	level slog.Level
+}
+
+func (l lifecycle) log(msg string, args ...any) { l.Log(context.Background(), l.level, msg, args...) }
+
+func lifecycleLevel(sockets []engine.Socket) slog.Level {
+	for _, s := range sockets {
+		if s.Kind != engine.StreamConn {
+			return slog.LevelInfo
+		}
+	}
+	return slog.LevelDebug
+}
+
+// socketList is "tcp4 127.0.0.1:3000 (echo), unix /run/echo/stream.sock (echo)".
+func socketList(stats []engine.SocketStats) string {
+	var parts []string
+	for _, st := range stats {
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", st.Network, st.Addr, st.Name))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// waitForStop serves until SIGINT/SIGTERM, or until the last Accept=yes
+// connection closes, logging counters on SIGUSR1. It returns the signal,
+// or nil.
+func waitForStop(srv *engine.Server, n *notifier, life lifecycle, sigs <-chan os.Signal) os.Signal {
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGUSR1 {
+				logStats(life.Logger, slog.LevelInfo, srv, "SIGUSR1")
+				continue
+			}
+			return sig
+		case <-srv.Done():
+			return nil
+		case <-n.tick():
+			n.refresh(srv)
+		}
+	}
+}
+
+// drain stops the server, letting open connections finish for up to
+// --drain-timeout; a second SIGINT/SIGTERM meanwhile ends the process at
+// once with exit 1.
+func drain(cfg *config, life lifecycle, srv *engine.Server, n *notifier, sigs <-chan os.Signal, sig os.Signal) int {
+	reason := "last connection closed"
+	if sig != nil {
+		reason = signalName(sig)
+		open := srv.Open()
+		life.log(fmt.Sprintf("%s: draining %d connections, up to %v", reason, open, shortDuration(cfg.drain)),
+			"signal", reason, "open", open, "drain", cfg.drain)
+	}
+	n.stopping(cfg.drain)
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
+		defer cancel()
+		done <- srv.Shutdown(ctx)
+	}()
+	for {
+		select {
+		case err := <-done:
+			if errors.Is(err, context.DeadlineExceeded) {
+				life.Warn("drain time over, closing remaining connections", "open", srv.Open(), "drain", cfg.drain)
+			}
+			logStats(life.Logger, life.level, srv, "final")
+			life.log("stopped", "reason", reason)
+			return exitOK
+		case s := <-sigs:
+			if s == syscall.SIGUSR1 {
+				logStats(life.Logger, slog.LevelInfo, srv, "SIGUSR1")
+				continue
+			}
+			name, open := signalName(s), srv.Open()
+			life.Warn(fmt.Sprintf("second %s: exiting at once, cutting %d connections", name, open),
+				"signal", name, "open", open)
+			logStats(life.Logger, slog.LevelWarn, srv, "second "+name)
+			return exitFailure
+		}
+	}
+}
+
+// signalName is "SIGTERM", not Go's "terminated".
+func signalName(s os.Signal) string {
+	if n, ok := s.(syscall.Signal); ok && unix.SignalName(n) != "" {
+		return unix.SignalName(n)
+	}
+	return s.String()
+}
+
+func logStats(log *slog.Logger, level slog.Level, srv *engine.Server, why string) {
+	for _, st := range srv.Stats() {
+		log.Log(context.Background(), level, "stats", "why", why, "name", st.Name, "accepted", st.Accepted, "open", st.Open,
+			"rejected", st.Rejected, "idle_closed", st.IdleClosed, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut,
+			"datagrams_in", st.DatagramsIn, "datagrams_out", st.DatagramsOut,
+			"dropped", st.Dropped, "refused", refusedCounts(st), "errors", st.Errors)
+	}
+}
+
+// refusedCounts is "source_port=0 source_address=0 loop=3 reply_budget=0"
+// for a UDP socket, "" otherwise.
+func refusedCounts(st engine.SocketStats) string {
+	if !strings.HasPrefix(st.Network, "udp") {
+		return ""
+	}
+	var parts []string
+	for _, r := range engine.RefuseReasons {
+		parts = append(parts, fmt.Sprintf("%s=%d", r, st.Refused[r]))
+	}
+	return strings.Join(parts, " ")
+}

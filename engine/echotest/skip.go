@@ -1,0 +1,18 @@
+package echotest
+
+import (
+	"os"
+	"testing"
+)
+
+// Skip skips t for a missing prerequisite (a tool, a kernel feature, a
+// resource limit), or fails it when the environment variable CI is "true":
+// CI installs every prerequisite (.ci/install-deps), so there a skip would
+// hide a test that did not run.
+func Skip(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true, and a prerequisite is missing: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}

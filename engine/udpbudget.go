@@ -1,0 +1,74 @@
+package engine
+
+// The third rule of the UDP guard caps reflection: however many forged
+// datagrams name one victim address (on any ports), the replies sent to that
+// address stay within a budget of `rate` per second after a burst of
+// `burst`, the way DNS Response Rate Limiting (BIND rate-limit, Knot rrl)
+// bounds what a UDP responder sends toward one address. Each address is a
+// token bucket, kept as the generic cell rate algorithm: one "theoretical
+// arrival time" per address, so an entry is 16 bytes and a check is a few
+// integer operations.
+//
+// The table has a fixed size. An entry whose bucket is full again (its
+// time has passed) is free for another address, so an entry can only be
+// held by an address that is spending its budget; an address that finds
+// both entries of its set held shares one overflow bucket of the same size
+// with every other such address. A flood of forged sources therefore cannot
+// refill a victim's bucket by pushing it out of the table.
+
+// budgetSets is the number of sets of the budget table (a power of two).
+const budgetSets = 4096
+
+type budgetEntry struct {
+	tag uint64 // the address key; 0 marks an empty entry
+	tat int64  // when the bucket is full again, ns on the guard's clock
+}
+
+// budgetTable is not safe for concurrent use (one per datagram loop).
+type budgetTable struct {
+	sets      [][2]budgetEntry
+	overflow  int64 // tat of the bucket shared by addresses the table cannot hold
+	interval  int64 // ns per reply at the budget rate
+	tolerance int64 // burst * interval: how far tat may run ahead of now
+}
+
+// budgetTableBytes is the table's memory, allocated once.
+const budgetTableBytes = budgetSets * 2 * 16
+
+func newBudgetTable(rate, burst int) *budgetTable {
+	interval := max(int64(1e9)/int64(rate), 1)
+	return &budgetTable{
+		sets:     make([][2]budgetEntry, budgetSets),
+		interval: interval, tolerance: interval * int64(burst),
+	}
+}
+
+// allow spends one reply of the budget of the address with key at now; it
+// reports false, spending nothing, when the budget is used up.
+func (b *budgetTable) allow(key uint64, now int64) bool {
+	tat := b.bucket(max(key, 1), key>>52&(budgetSets-1), now)
+	next := max(*tat, now) + b.interval
+	if next-now > b.tolerance {
+		return false
+	}
+	*tat = next
+	return true
+}
+
+// bucket finds the address's entry, claims a free one, or returns the
+// overflow bucket.
+func (b *budgetTable) bucket(tag, idx uint64, now int64) *int64 {
+	set := &b.sets[idx]
+	for i := range set {
+		if set[i].tag == tag {
+			return &set[i].tat
+		}
+	}
+	for i := range set {
+		if e := &set[i]; e.tag == 0 || e.tat <= now {
+			*e = budgetEntry{tag: tag, tat: now}
+			return &e.tat
+		}
+	}
+	return &b.overflow
+}
