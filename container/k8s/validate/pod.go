@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -89,18 +90,19 @@ func checkProbe(c *corev1.Container, args serverArgs, p *corev1.Probe) error {
 	return fmt.Errorf("want httpGet, tcpSocket or exec")
 }
 
-// checkExecProbe wants /path/to/echo-server probe URL, with URL listened on.
+// checkExecProbe wants /path/to/echo-server probe [flags] URL, with URL
+// listened on.
 func checkExecProbe(args serverArgs, cmd []string) error {
-	if len(cmd) != 3 || path.Base(cmd[0]) != "echo-server" || cmd[1] != "probe" {
+	if len(cmd) < 3 || path.Base(cmd[0]) != "echo-server" || cmd[1] != "probe" {
 		return fmt.Errorf("exec %q: want [/usr/local/bin/echo-server probe URL]", cmd)
 	}
-	e, err := parseEndpoint(cmd[2])
+	url := cmd[len(cmd)-1]
+	e, err := parseEndpoint(url)
 	if err != nil || e.protocol == "" {
-		return fmt.Errorf("exec probe URL %q: want tcp://, udp:// or http:// HOST:PORT (%v)", cmd[2], err)
+		return fmt.Errorf("exec probe URL %q: want tcp://, udp:// or http:// HOST:PORT (%v)", url, err)
 	}
-	isHTTP := cmd[2][:4] == "http"
-	if !args.listening(e.protocol, e.port, isHTTP) {
-		return fmt.Errorf("exec probe URL %q: the args listen on no such socket", cmd[2])
+	if !args.listening(e.protocol, e.port, strings.HasPrefix(url, "http://")) {
+		return fmt.Errorf("exec probe URL %q: the args listen on no such socket", url)
 	}
 	return nil
 }
