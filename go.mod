@@ -6,7 +6,7 @@ require (
 	github.com/HdrHistogram/hdrhistogram-go v1.2.0
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/lesismal/nbio v1.6.8
-	github.com/mdlayher/vsock v1.4.0
+	github.com/mdlayher/socket v0.8.0
 	github.com/panjf2000/gnet/v2 v2.9.7
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0
@@ -19,7 +19,6 @@ require (
 	git.sr.ht/~sbinet/gg v0.7.0 // indirect
 	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
-	github.com/mdlayher/socket v0.8.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

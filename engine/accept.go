@@ -4,49 +4,76 @@ import (
 	"errors"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// serveStreamListener accepts on a listening TCP or unix stream socket and
-// enrolls each connection in gnet (Client.EnrollContext dups its fd, adds it
-// to an event loop and closes the Go-side conn).
-//
-// EnrollContext waits until the event loop has registered the connection.
-// Waiting in the accept loop would let one connection in per event-loop
-// round trip: measured with 50 connecting clients, 0.77 of the rate of a
-// gnet server with its own listener and a p99 of 23 ms. So the accept loop
-// hands connections to a fixed pool of enrollers (enrollers goroutines)
-// and goes on accepting; the event loop then registers a batch of
-// connections per wake-up (parity in rate, p99 7 ms). The pool is fixed,
-// rather than a goroutine per connection, so that a storm of connections
-// does not also become a storm of goroutine stacks. Near the fd limit,
-// enrollment stays in the accept loop so that accepting stops while a
-// connection waits for an fd.
+// serveStreamListener accepts on a listening TCP or unix stream socket in
+// a goroutine (waiting in Go's netpoller) and hands each connection to the
+// enroller pool (enroll.go), which enrolls it in gnet.
 func (s *Server) serveStreamListener(sv *served) error {
-	ln, err := fromFD(sv, net.FileListener)
-	if err != nil {
-		return err
-	}
-	s.run(ln, func() { s.acceptLoop(ln, sv, func(c net.Conn) { s.enrollAsync(c, sv) }) })
+	ln := newRawListener(sv)
+	s.run(ln, func() { acceptEach(s, sv, ln.accept, func(fd int) { s.takeConn(fd, sv) }) })
 	return nil
 }
 
-// fromFD builds what open makes of the adopted fd as an *os.File
-// (net.FileListener, net.FileConn, vsock.FileListener); each of those dups
-// the fd, so the adopted copy is closed here.
-func fromFD[T any](sv *served, open func(*os.File) (T, error)) (T, error) {
-	f := os.NewFile(uintptr(sv.FD), sv.Name)
-	defer f.Close()
-	return open(f)
+// rawListener accepts on the adopted fd itself, with accept4(2), rather
+// than through net.FileListener, which would work on a duplicate: the
+// adopted fd stays the socket's one live number in the server.
+type rawListener struct {
+	f  *os.File // owns sv.FD: Close closes it
+	rc syscall.RawConn
 }
 
-// acceptLoop hands every accepted connection to handle until ln is closed.
+// newRawListener takes ownership of sv.FD (non-blocking since Adopt, so
+// os.NewFile registers it with Go's netpoller).
+func newRawListener(sv *served) *rawListener {
+	f := os.NewFile(uintptr(sv.FD), sv.Name)
+	rc, _ := f.SyscallConn() // fails only for a nil *os.File
+	return &rawListener{f: f, rc: rc}
+}
+
+// accept waits for and accepts one connection. The fd it returns is
+// blocking and close-on-exec, and the caller's.
+func (l *rawListener) accept() (int, error) {
+	nfd, aerr := -1, error(nil)
+	err := l.rc.Read(func(fd uintptr) bool {
+		nfd, aerr = accept4(int(fd), unix.SOCK_CLOEXEC)
+		return aerr != unix.EAGAIN
+	})
+	if err != nil {
+		return -1, err
+	}
+	return nfd, aerr
+}
+
+// Close stops accept and closes the fd (once a pending accept returns).
+func (l *rawListener) Close() error { return l.f.Close() }
+
+// accept4 accepts one connection, retrying what only says that a queued
+// connection went away before it was taken (or a signal came).
+func accept4(fd, flags int) (int, error) {
+	for {
+		nfd, _, err := unix.Accept4(fd, flags)
+		if err != unix.EINTR && err != unix.ECONNABORTED {
+			return nfd, err
+		}
+	}
+}
+
+// acceptLoop is acceptEach over a net.Listener.
 func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) {
+	acceptEach(s, sv, ln.Accept, handle)
+}
+
+// acceptEach hands every accepted connection to handle until the server
+// stops or the listener is closed, backing off after errors.
+func acceptEach[T any](s *Server, sv *served, accept func() (T, error), handle func(T)) {
 	var backoff time.Duration
 	for {
-		c, err := ln.Accept()
+		c, err := accept()
 		if err != nil {
 			if s.isStopping() || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) {
 				return
@@ -59,74 +86,9 @@ func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) 
 	}
 }
 
-// enrollers is the size of the pool that hands accepted connections to gnet.
-const enrollers = 32
-
-// accepted is a connection on its way to an enroller.
-type accepted struct {
-	c  net.Conn
-	sv *served
-}
-
-// startEnrollers starts the pool; Shutdown stops it once the accept loops
-// have ended.
-func (s *Server) startEnrollers() {
-	s.toEnroll = make(chan accepted, enrollers)
-	for range enrollers {
-		s.enrolling.Add(1)
-		go func() {
-			defer s.enrolling.Done()
-			for a := range s.toEnroll {
-				s.enroll(a.c, a.sv)
-			}
-		}()
-	}
-}
-
-// enrollAsync passes c to the pool (see serveStreamListener); when all
-// enrollers are busy, the accept loop waits and the kernel queues.
-func (s *Server) enrollAsync(c net.Conn, sv *served) {
-	if s.nearFDLimit() {
-		s.enroll(c, sv)
-		return
-	}
-	s.toEnroll <- accepted{c, sv}
-}
-
-// enroll hands c to gnet; gnet owns the connection from here on. Over
-// MaxConns (counting enrollments under way), c is closed at once and
-// counted as rejected.
-func (s *Server) enroll(c net.Conn, sv *served) {
-	pending := s.pending.Add(1)
-	defer s.pending.Add(-1)
-	if s.opts.MaxConns > 0 && s.handler.open.Load()+pending > int64(s.opts.MaxConns) {
-		_ = c.Close()
-		sv.stats.rejected.Add(1)
-		s.rejectLog.warn(s.log, "connection limit reached, closing new connections", "socket", sv.Name, "max_conns", s.opts.MaxConns)
-		return
-	}
-	if s.nearFDLimit() && !s.waitForFD(c, sv) {
-		_ = c.Close()
-		return
-	}
-	if _, err := s.client.EnrollContext(c, &connState{sv: sv}); err != nil {
-		sv.stats.errors.Add(1)
-		s.log.Warn("connection not enrolled", "socket", sv.Name, "err", err)
-	}
-}
-
-func (s *Server) isStopping() bool {
-	select {
-	case <-s.stopping:
-		return true
-	default:
-		return false
-	}
-}
-
 // acceptBackoff pauses after an accept error (EMFILE, ENFILE, ENOBUFS...)
 // instead of spinning: 5 ms doubling up to AcceptBackoffMax, logging once
-// per burst. Shutdown cuts the pause short.
+// per burst. StopAccepting cuts the pause short.
 func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.Duration {
 	sv.stats.errors.Add(1)
 	next := 2 * prev
@@ -142,14 +104,29 @@ func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.D
 	return next
 }
 
-// serveStreamConn enrolls a connected stream socket (systemd Accept=yes).
-func (s *Server) serveStreamConn(sv *served) error {
-	c, err := fromFD(sv, net.FileConn)
-	if err != nil {
-		return err
+// fromFD hands the adopted fd to open (net.FileListener, net.FileConn),
+// which works on a duplicate: the duplicate becomes the socket's one live
+// number (recorded in sv.FD) and the adopted fd is closed, whether open
+// succeeds or not.
+func fromFD[T any](sv *served, open func(*os.File) (T, error)) (T, error) {
+	f := os.NewFile(uintptr(sv.FD), sv.Name)
+	defer f.Close()
+	v, err := open(f)
+	if err == nil {
+		sv.FD = liveFD(v)
 	}
-	_, err = s.client.EnrollContext(c, &connState{sv: sv})
-	return err
+	return v, err
+}
+
+// liveFD is the fd behind v, or -1.
+func liveFD(v any) int {
+	fd := -1
+	if sc, ok := v.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			_ = rc.Control(func(u uintptr) { fd = int(u) })
+		}
+	}
+	return fd
 }
 
 func closeFD(fd int) error { return unix.Close(fd) }

@@ -4,13 +4,18 @@
 //
 // The data path runs in one direction:
 //
-//	LISTEN_FDS / --listen -> fds -> Classify -> Adopt (F_DUPFD_CLOEXEC + O_NONBLOCK)
-//	  -> stream listeners: accepted connections enter gnet through Client.EnrollContext
+//	LISTEN_FDS / --listen -> fds -> Classify -> Adopt (FD_CLOEXEC + O_NONBLOCK, no dup)
+//	  -> stream listeners: accept4 in Go -> enroller pool -> gnet Client.EnrollContext
 //	  -> connected streams (Accept=yes): enrolled in gnet directly
+//	  -> gnet event loops: OnTraffic echoes zero-copy; backpressure pauses reading
 //	  -> datagram sockets: a recvmmsg/sendmmsg loop whose receive buffers are the reply buffers
-//	  -> vsock listeners: accepted and echoed with mdlayher/vsock (gnet cannot adopt vsock)
+//	  -> vsock listeners: accepted and echoed in goroutines (gnet cannot adopt vsock)
+//	  -> the socket named "metrics": Prometheus text over HTTP
 //
-// A Server owns the fds it adopted; the inherited originals stay open (and
-// close-on-exec) until the process exits, so the kernel keeps queueing
-// connections while the server drains or restarts.
+// Each adopted fd has one owner, the Server, and one live number: the
+// server accepts on it or reads from it directly, and closes it when it
+// stops serving it (StopAccepting, Shutdown). The service manager keeps its
+// own copy of each socket, so the kernel goes on queueing connections while
+// the server drains or restarts. Every reach into gnet's private state is
+// in gnetprivate.go.
 package engine

@@ -23,6 +23,10 @@ type Options struct {
 	// IdleTimeout closes a stream connection that sent nothing for this
 	// long (up to 1.25 times it). 0: never.
 	IdleTimeout time.Duration
+
+	// noGnetPrivate forces the public-API fallback of gnetprivate.go
+	// (tests only; there is no exported way to set it).
+	noGnetPrivate bool
 }
 
 // Option sets one field of Options.
@@ -42,6 +46,9 @@ func WithMaxConns(n int) Option { return func(o *Options) { o.MaxConns = n } }
 
 // WithIdleTimeout closes silent stream connections after d (0: never).
 func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
+
+// withoutGnetPrivate forces the fallback of gnetprivate.go (tests).
+func withoutGnetPrivate() Option { return func(o *Options) { o.noGnetPrivate = true } }
 
 func loadOptions(opts []Option) Options {
 	var o Options

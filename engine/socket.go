@@ -37,7 +37,7 @@ func (k Kind) String() string {
 
 // Socket is a classified socket fd.
 type Socket struct {
-	FD     int    // the fd; after Adopt, the server's own duplicate
+	FD     int    // the fd; after Adopt and New, the server's (see Adopt)
 	Name   string // LISTEN_FDNAMES name or the --listen URL
 	Kind   Kind
 	Domain int    // AF_INET, AF_INET6, AF_UNIX, AF_VSOCK
@@ -205,18 +205,20 @@ func SockaddrString(sa unix.Sockaddr) string {
 	return ""
 }
 
-// Adopt gives the server its own copy of s: a close-on-exec duplicate
-// (F_DUPFD_CLOEXEC) switched to non-blocking mode. The original fd is left
-// open and untouched; closing the copy does not affect it.
+// Adopt makes s.FD ready for a Server: close-on-exec and non-blocking. It
+// does not duplicate the fd: the Server given the returned Socket owns
+// s.FD from then on and closes it when it stops serving it, and the caller
+// must not use or close it. O_NONBLOCK lives on the open file description,
+// so it is set on every copy of the socket, systemd's included (which
+// never reads from it); closing the server's fd closes none of them, and
+// where such a copy exists the kernel goes on queueing connections. On
+// error the fd is left to the caller.
 func Adopt(s Socket) (Socket, error) {
-	fd, err := unix.FcntlInt(uintptr(s.FD), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return s, &SocketError{FD: s.FD, Name: s.Name, What: "dup failed", Err: err}
+	if _, err := unix.FcntlInt(uintptr(s.FD), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+		return s, &SocketError{FD: s.FD, Name: s.Name, What: "set close-on-exec failed", Err: err}
 	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		_ = unix.Close(fd)
+	if err := unix.SetNonblock(s.FD, true); err != nil {
 		return s, &SocketError{FD: s.FD, Name: s.Name, What: "set non-blocking failed", Err: err}
 	}
-	s.FD = fd
 	return s, nil
 }

@@ -26,8 +26,9 @@ type SocketStats struct {
 	Errors              uint64
 }
 
-// served is one socket the server serves, with its counters. It is the
-// gnet connection context of every connection accepted from it.
+// served is one socket the server serves, with its counters. Every
+// connection accepted from it points to it from its connState (the gnet
+// connection context, conn.go).
 type served struct {
 	Socket
 	stats counters

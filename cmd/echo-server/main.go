@@ -73,8 +73,9 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
 	n.stopping(cfg.drain)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
 	defer cancel()
-	if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
-		log.Warn("drain time over, closing remaining connections", "open", srv.Open(), "drain", cfg.drain)
+	var drainErr *engine.DrainError
+	if err := srv.Shutdown(ctx); errors.As(err, &drainErr) {
+		log.Warn("drain time over, closed the remaining connections", "open", drainErr.Open, "drain", cfg.drain)
 	}
 	logStats(log, srv, "final")
 	log.Info("stopped", "reason", stopped)
