@@ -123,9 +123,10 @@ func checkClosed(t *testing.T, srv *Server, c net.Conn, n int, werr error) {
 	}
 }
 
-// TestGnetPrivateEpollFD: the epoll fd gnetprivate.go finds for a
-// connection's event loop is an epoll instance that holds the
-// connection's fd (so pausing changes the right registration).
+// TestGnetPrivateEpollFD: the epoll fds gnetprivate.go finds for the
+// event loops are epoll instances; the listener is in each of them, and
+// the server's end of a connection in exactly one (so pausing and arming
+// change the right registrations).
 func TestGnetPrivateEpollFD(t *testing.T) {
 	srv, stats := startServer(t, "tcp4://127.0.0.1:0")
 	requirePrivate(t, srv)
@@ -137,20 +138,39 @@ func TestGnetPrivateEpollFD(t *testing.T) {
 	if err := echotest.Stream(c, []byte("hello"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	var found bool
-	srv.priv.epfds.Range(func(_, v any) bool {
-		fd := v.(int)
-		link, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
-		info, _ := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(fd))
-		if link != "anon_inode:[eventpoll]" {
-			t.Errorf("epoll fd %d is %q", fd, link)
-		}
-		found = found || bytes.Contains(info, []byte("tfd: "))
-		return true
-	})
-	if !found {
-		t.Fatal("no epoll fd found, or none holds a connection")
+	_, port, _ := net.SplitHostPort(stats[0].Addr)
+	ends := serverEnds(t, port)
+	if len(srv.gnetLoops) != 2 || len(ends) != 1 {
+		t.Fatalf("%d loops, %d server ends: want 2 and 1", len(srv.gnetLoops), len(ends))
 	}
+	holding := 0
+	for _, l := range srv.gnetLoops {
+		fd := strconv.Itoa(l.epfd)
+		link, _ := os.Readlink("/proc/self/fd/" + fd)
+		info, _ := os.ReadFile("/proc/self/fdinfo/" + fd)
+		if link != "anon_inode:[eventpoll]" {
+			t.Fatalf("epoll fd %s is %q", fd, link)
+		}
+		if !epollHolds(info, srv.acceptors[0].fd) {
+			t.Errorf("epoll fd %s lacks the listener", fd)
+		}
+		if epollHolds(info, ends[0]) {
+			holding++
+		}
+	}
+	if holding != 1 {
+		t.Fatalf("the connection is in %d loops' epolls, want 1", holding)
+	}
+}
+
+// epollHolds reports whether an epoll fdinfo lists target fd fd.
+func epollHolds(fdinfo []byte, fd int) bool {
+	for _, line := range strings.Split(string(fdinfo), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "tfd:" && f[1] == strconv.Itoa(fd) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestGnetPinnedInGoMod: go.mod requires the gnet version gnetprivate.go

@@ -14,9 +14,10 @@ type connState struct {
 	// admitted: the connection holds a slot of the admission count, given
 	// back in OnClose. Set before gnet sees the connection, or in OnOpen.
 	admitted bool
-	// opened: OnOpen ran. An enroller reads it once EnrollContext has
-	// returned (gnet runs OnOpen before that) to find connections gnet
-	// dropped without opening them.
+	// opened: OnOpen admitted and counted it (a connection rejected in
+	// OnOpen is not). An enroller reads it once EnrollContext has returned
+	// (gnet runs OnOpen before that) to find connections gnet dropped
+	// without opening them.
 	opened bool
 	active atomic.Bool // set on every read; cleared by the idle timer
 	closed atomic.Bool // set by OnClose: the idle timer stops

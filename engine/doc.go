@@ -5,7 +5,8 @@
 // The data path runs in one direction:
 //
 //	LISTEN_FDS / --listen -> fds -> Classify -> Adopt (FD_CLOEXEC + O_NONBLOCK, no dup)
-//	  -> stream listeners: accept4 in Go -> enroller pool -> gnet Client.EnrollContext
+//	  -> stream listeners: in every gnet event loop's epoll; the loop accepts and opens inline
+//	       (fds low, or no private access: accept4 in Go -> enroller pool -> Client.EnrollContext)
 //	  -> connected streams (Accept=yes): enrolled in gnet directly
 //	  -> gnet event loops: OnTraffic echoes zero-copy; backpressure pauses reading
 //	  -> datagram sockets: a recvmmsg/sendmmsg loop whose receive buffers are the reply buffers
@@ -14,8 +15,8 @@
 //
 // Each adopted fd has one owner, the Server, and one live number: the
 // server accepts on it or reads from it directly, and closes it when it
-// stops serving it (StopAccepting, Shutdown). The service manager keeps its
-// own copy of each socket, so the kernel goes on queueing connections while
-// the server drains or restarts. Every reach into gnet's private state is
-// in gnetprivate.go.
+// stops serving it (StopAccepting, Shutdown). Where the service manager
+// keeps its own copy of a socket, the kernel goes on queueing connections
+// while the server drains or restarts; where nothing does, they are
+// refused. Every reach into gnet's private state is in gnetprivate.go.
 package engine

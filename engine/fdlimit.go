@@ -36,6 +36,16 @@ func (s *Server) nearFDLimit() bool {
 	return s.adm.open()+fdHeadroom >= s.fdLimit
 }
 
+// fdsLow reports whether gnet's loops must stop accepting (accept.go): the
+// process is near its fd limit or the system near its file table's.
+func (s *Server) fdsLow() bool { return s.nearFDLimit() || s.sysFiles.low() }
+
+// fdsAmple reports whether the loops may accept again: fdsLow with a
+// margin, so that the listeners do not flap at the edge.
+func (s *Server) fdsAmple() bool {
+	return s.adm.open()+2*fdHeadroom < s.fdLimit && !s.sysFiles.low()
+}
+
 // waitForFD holds the connection fd until its enrollment can have the fds
 // it needs, backing off between tries. It returns false when the server
 // stops first.

@@ -19,7 +19,12 @@ type echoHandler struct {
 }
 
 func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	st := c.Context().(*connState)
+	st, _ := c.Context().(*connState)
+	if st == nil { // accepted by gnet's loop on one of our listeners
+		if st = acceptedOnLoop(c); !st.admitted {
+			return nil, gnet.Close
+		}
+	}
 	st.opened = true
 	sv := st.sv
 	sv.stats.accepted.Add(1)
@@ -66,6 +71,9 @@ func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 
 func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 	st := c.Context().(*connState)
+	if !st.opened {
+		return gnet.None // rejected in OnOpen
+	}
 	st.stopIdle()
 	sv := st.sv
 	sv.stats.open.Add(-1)

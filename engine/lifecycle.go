@@ -69,6 +69,7 @@ func (s *Server) StopAccepting() {
 	}
 	s.stopAccept.Do(func() {
 		close(s.stopping)
+		s.stopAcceptors()
 		for _, c := range s.stoppers {
 			_ = c.Close()
 		}
@@ -80,6 +81,21 @@ func (s *Server) StopAccepting() {
 		}
 	})
 	<-s.acceptEnded
+}
+
+// stopAcceptors takes every listener off gnet's loops, waits until no
+// loop can still act on one, then accepts what is queued and closes them.
+func (s *Server) stopAcceptors() {
+	if len(s.acceptors) == 0 {
+		return
+	}
+	for _, a := range s.acceptors {
+		a.halt()
+	}
+	quiesce(s.gnetLoops)
+	for _, a := range s.acceptors {
+		a.finish()
+	}
 }
 
 // Shutdown stops accepting (StopAccepting), lets open connections go on
@@ -123,6 +139,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.vsock.wait()
 	if stopErr := s.client.Stop(); stopErr != nil && !errors.Is(stopErr, context.Canceled) {
 		s.log.Debug("gnet stop", "err", stopErr)
+	}
+	for _, a := range s.acceptors {
+		a.closePlaceholder()
 	}
 	return err
 }

@@ -22,6 +22,10 @@ type Server struct {
 	privErr error        // why priv is nil
 	adm     admission    // stream connections taken on (admission.go)
 
+	acceptors []*acceptor // stream listeners accepted on gnet's loops (accept.go)
+	gnetLoops []loopRef   // the Client's event loops, when acceptors exist
+	sysFiles  sysFiles    // the system's file table (fdlimit.go)
+
 	mu       sync.Mutex // guards state and started; held for the whole of Start
 	state    state
 	started  bool           // Start succeeded (the state may have moved on to Closed)
@@ -108,13 +112,15 @@ func (s *Server) Start() error {
 
 func (s *Server) start() error {
 	if s.privErr != nil {
-		s.log.Warn("gnet private access off: backpressure closes slow readers instead of pausing them",
+		s.log.Warn("gnet private access off: accepting in Go, and closing slow readers instead of pausing them",
 			"err", s.privErr, "unsent_limit", fallbackMaxUnsent)
 	}
+	s.prepareAcceptors()
 	if err := s.client.Start(); err != nil {
 		s.closeSocketFDs()
 		return fmt.Errorf("engine: start event loops: %w", err)
 	}
+	s.findLoops()
 	s.enroll.start(s)
 	started := 0
 	for _, sv := range s.sockets {
@@ -132,6 +138,51 @@ func (s *Server) start() error {
 	if s.connsOnly && s.adm.open() == 0 {
 		s.markDone() // every connection closed before Start returned
 	}
+	return nil
+}
+
+// prepareAcceptors enters every stream listener (but the metrics socket)
+// in gnet's listener map, before the loops start (accept.go).
+func (s *Server) prepareAcceptors() {
+	if s.priv == nil {
+		return
+	}
+	for _, sv := range s.sockets {
+		if sv.Kind == StreamListener && sv.Name != MetricsName {
+			if sv.acc = s.newAcceptor(sv); sv.acc != nil {
+				s.acceptors = append(s.acceptors, sv.acc)
+			}
+		}
+	}
+}
+
+// findLoops reads the event loops the acceptors need; when that fails,
+// the listeners are accepted in Go (logged once). No listener is in any
+// epoll yet, so nothing reads the acceptors meanwhile.
+func (s *Server) findLoops() {
+	if len(s.acceptors) == 0 {
+		return
+	}
+	loops, err := s.priv.loops(s.client)
+	if err != nil {
+		s.log.Warn("gnet event loops unreadable: accepting in Go", "err", err)
+		for _, sv := range s.sockets {
+			sv.acc = nil
+		}
+		s.acceptors = nil
+		return
+	}
+	s.gnetLoops = loops
+}
+
+// serveStreamListener accepts on a TCP or unix stream listener: on gnet's
+// loops (accept.go), or in Go without the private access (acceptgo.go).
+func (s *Server) serveStreamListener(sv *served) error {
+	if sv.acc != nil {
+		sv.acc.start(s.gnetLoops)
+		return nil
+	}
+	s.serveInGo(sv)
 	return nil
 }
 

@@ -32,6 +32,7 @@ type SocketStats struct {
 type served struct {
 	Socket
 	stats counters
+	acc   *acceptor // a stream listener accepted on gnet's loops (accept.go)
 }
 
 func (sv *served) snapshot() SocketStats {

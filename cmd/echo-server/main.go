@@ -55,6 +55,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
+	// Signals are caught before the first connection can be accepted: a
+	// SIGTERM that came before Notify would kill the process undrained.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	srv, err := engine.New(sockets, engine.WithLoops(cfg.loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle))
 	if err == nil {
@@ -69,7 +74,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
 	}
 	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
-	stopped := waitForStop(srv, n, log)
+	stopped := waitForStop(srv, sigs, n, log)
 	n.stopping(cfg.drain)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
 	defer cancel()
@@ -84,10 +89,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket) int {
 
 // waitForStop serves until SIGINT/SIGTERM, or until the last Accept=yes
 // connection closes, logging counters on SIGUSR1.
-func waitForStop(srv *engine.Server, n *notifier, log *slog.Logger) string {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
+func waitForStop(srv *engine.Server, sigs <-chan os.Signal, n *notifier, log *slog.Logger) string {
 	for {
 		select {
 		case sig := <-sigs:
