@@ -16,18 +16,19 @@ import "github.com/panjf2000/gnet/v2"
 // (a variable only so that a test can log the split without it).
 var balanceMargin int64 = 16
 
-// balance counts a connection accepted on loop el and evens out the loops.
+// balance counts a connection accepted on loop el and evens out the loops
+// (with one loop there is nothing to even out or count).
 func (a *acceptor) balance(el gnet.EventLoop) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if len(a.loops) < 2 {
+		return
+	}
 	i := a.loopIndex(el)
 	if i < 0 || a.mode != modeLoops {
 		return
 	}
 	a.count[i]++
-	if len(a.loops) < 2 {
-		return
-	}
 	armedMin, allMin := a.minCountsLocked()
 	for j := range a.loops {
 		if !a.armed[j] && a.count[j] <= armedMin {
