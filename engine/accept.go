@@ -45,8 +45,11 @@ import (
 //     favours the first (87/13 with two loops); balance.go evens it out.
 //   - a connection gnet accepts has no context: OnOpen finds its socket
 //     from its LocalAddr (the listener's listenAddr) and admits it there.
-//     TCP_NODELAY is set on the listening socket once; Linux copies it to
-//     every accepted socket.
+//   - TCP options as Go's net sets them on every TCP conn it makes (the Go
+//     path's): TCP_NODELAY, and keepalive after 15 s idle, every 15 s, 9
+//     probes. They are set once on the listening socket (shared with its
+//     other copies, systemd's included), and Linux copies them to every
+//     socket accepted from it.
 
 // acceptMode is who accepts on a listener.
 type acceptMode int
@@ -63,7 +66,7 @@ type acceptor struct {
 	sv      *served
 	fd      int         // sv.FD, the acceptor's until StopAccepting
 	addr    *listenAddr // LocalAddr of every connection gnet accepts here
-	noDelay bool        // set TCP_NODELAY per connection (the listener refused it)
+	perConn bool        // set the TCP options per connection (the listener refused them)
 
 	mu       sync.Mutex
 	mode     acceptMode
@@ -102,7 +105,7 @@ func (s *Server) newAcceptor(sv *served) *acceptor {
 		return nil
 	}
 	if network == "tcp" {
-		a.noDelay = unix.SetsockoptInt(a.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) != nil
+		a.perConn = setTCPOptions(a.fd) != nil
 	}
 	s.priv.addListener(s.client, a.fd, network, a.addr)
 	return a
@@ -208,8 +211,8 @@ func acceptedOnLoop(c gnet.Conn) *connState {
 	a := c.LocalAddr().(*listenAddr).acc
 	st := &connState{sv: a.sv, admitted: a.s.admitOrReject(a.sv)}
 	c.SetContext(st)
-	if st.admitted && a.noDelay {
-		_ = unix.SetsockoptInt(c.Fd(), unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if st.admitted && a.perConn {
+		_ = setTCPOptions(c.Fd())
 	}
 	if a.s.fdsLow() {
 		a.s.acceptorsToGo()
@@ -217,6 +220,26 @@ func acceptedOnLoop(c gnet.Conn) *connState {
 		a.balance(c.EventLoop())
 	}
 	return st
+}
+
+// tcpOptions are what Go's net sets on every TCP conn: TCP_NODELAY and
+// keepalive (15 s idle, 15 s interval, 9 probes).
+var tcpOptions = []struct{ level, opt, value int }{
+	{unix.IPPROTO_TCP, unix.TCP_NODELAY, 1},
+	{unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1},
+	{unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 15},
+	{unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 15},
+	{unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 9},
+}
+
+// setTCPOptions sets tcpOptions on the TCP socket fd.
+func setTCPOptions(fd int) error {
+	for _, o := range tcpOptions {
+		if err := unix.SetsockoptInt(fd, o.level, o.opt, o.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // acceptorsToGo moves every listener off the loops (fds are low).

@@ -66,9 +66,10 @@ func TestAcceptPaths(t *testing.T) {
 	}
 }
 
-// TestNoDelay: the server's end of every TCP connection has TCP_NODELAY,
-// on both paths (found among this process's fds by its local port).
-func TestNoDelay(t *testing.T) {
+// TestTCPOptions: the server's end of every TCP connection has the options
+// Go's net sets (TCP_NODELAY, keepalive 15 s/15 s/9) on both paths (found
+// among this process's fds by its local port).
+func TestTCPOptions(t *testing.T) {
 	for _, path := range acceptPaths {
 		t.Run(path.name, func(t *testing.T) {
 			_, stats := startServerWith(t, path.opts, "tcp4://127.0.0.1:0", "tcp6://[::1]:0")
@@ -87,8 +88,10 @@ func TestNoDelay(t *testing.T) {
 					t.Fatalf("%s: no server end of the connection found", st.Network)
 				}
 				for _, fd := range fds {
-					if v, err := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY); err != nil || v != 1 {
-						t.Errorf("%s: TCP_NODELAY on fd %d = %d (%v), want 1", st.Network, fd, v, err)
+					for _, o := range tcpOptions {
+						if v, err := unix.GetsockoptInt(fd, o.level, o.opt); err != nil || v != o.value {
+							t.Errorf("%s: option %d/%d on fd %d = %d (%v), want %d", st.Network, o.level, o.opt, fd, v, err, o.value)
+						}
 					}
 				}
 			}

@@ -81,8 +81,10 @@ var errNotOpened = errors.New("gnet did not open the connection")
 // enrollFD hands the admitted connection nfd to gnet; nfd passes to this
 // function. net.FileConn and EnrollContext each work on a duplicate (gnet's
 // public API takes only a *net.TCPConn or *net.UnixConn) and both earlier
-// copies are closed here, so gnet's is the connection's one live fd. On
-// failure the connection is closed and its admission released.
+// copies are closed here, so gnet's is the connection's one live fd (the
+// O_NONBLOCK that FileConn sets is on all three: they share one open file
+// description). On failure the connection is closed and its admission
+// released.
 func (s *Server) enrollFD(nfd int, sv *served) {
 	if s.nearFDLimit() && !s.waitForFD(nfd, sv) {
 		_ = closeFD(nfd)

@@ -72,9 +72,10 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	}
 	cli, err := gnet.NewClient(s.handler,
 		gnet.WithNumEventLoop(o.Loops),
-		// Go's net already set TCP_NODELAY on every accepted or inherited
-		// TCP conn (the socket gnet dups): TCPDelay only spares gnet a
-		// second setsockopt per connection; it does not clear the option.
+		// TCP_NODELAY is set already: by Go's net on every conn enrolled
+		// (net.FileConn), and on the listener for the conns gnet's loops
+		// accept (accept.go). TCPDelay only spares gnet a second
+		// setsockopt per enrolled conn; it does not clear the option.
 		gnet.WithTCPNoDelay(gnet.TCPDelay),
 		gnet.WithLogger(gnetLogger{log: o.Logger, debug: o.Debug}),
 	)
