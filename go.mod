@@ -4,14 +4,13 @@ go 1.26.8
 
 require (
 	github.com/coreos/go-systemd/v22 v22.7.0
-	github.com/mdlayher/vsock v1.4.0
+	github.com/mdlayher/socket v0.8.0
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/spf13/pflag v1.1.0
 	golang.org/x/sys v0.50.0
 )
 
 require (
-	github.com/mdlayher/socket v0.8.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

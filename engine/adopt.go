@@ -4,8 +4,9 @@ import "log/slog"
 
 // AdoptAll classifies and adopts every fd, logging one line for each that
 // cannot be served (naming its number, name and what it is) and skipping
-// it, so that one bad fd never stops the others from being served. The
-// original fds are left open.
+// it, so that one bad fd never stops the others from being served. Each fd
+// adopted belongs to the returned Socket (see Adopt); each one skipped is
+// left open, and the caller's.
 func AdoptAll(fds []InheritedFD, log *slog.Logger) []Socket {
 	var out []Socket
 	for _, f := range fds {

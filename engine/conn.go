@@ -8,9 +8,17 @@ import (
 )
 
 // connState is the gnet context of one stream connection: the socket it
-// came from, and what the idle timer needs.
+// came from, whether it was admitted, and what the idle timer needs.
 type connState struct {
-	sv     *served
+	sv *served
+	// admitted: the connection holds a slot of the admission count, given
+	// back in OnClose. Set before gnet sees the connection, or in OnOpen.
+	admitted bool
+	// opened: OnOpen admitted and counted it (a connection rejected in
+	// OnOpen is not). An enroller reads it once EnrollContext has returned
+	// (gnet runs OnOpen before that) to find connections gnet dropped
+	// without opening them.
+	opened bool
 	active atomic.Bool // set on every read; cleared by the idle timer
 	closed atomic.Bool // set by OnClose: the idle timer stops
 	idle   *time.Timer // nil when there is no idle timeout

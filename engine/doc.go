@@ -4,13 +4,22 @@
 //
 // The data path runs in one direction:
 //
-//	LISTEN_FDS / --listen -> fds -> Classify -> Adopt (F_DUPFD_CLOEXEC + O_NONBLOCK)
-//	  -> stream listeners: accepted connections enter gnet through Client.EnrollContext
+//	LISTEN_FDS / --listen -> fds -> Classify -> Adopt (F_DUPFD_CLOEXEC + O_NONBLOCK; the original is closed)
+//	  -> stream listeners: in every gnet event loop's epoll; the loop accepts and opens inline
+//	       (fds low, or no private access: accept4 in Go -> enroller pool -> Client.EnrollContext)
 //	  -> connected streams (Accept=yes): enrolled in gnet directly
+//	  -> gnet event loops: OnTraffic echoes zero-copy; backpressure pauses reading
 //	  -> datagram sockets: a recvmmsg/sendmmsg loop whose receive buffers are the reply buffers
-//	  -> vsock listeners: accepted and echoed with mdlayher/vsock (gnet cannot adopt vsock)
+//	  -> vsock listeners: accepted and echoed in goroutines (gnet cannot adopt vsock)
 //
-// A Server owns the fds it adopted; the inherited originals stay open (and
-// close-on-exec) until the process exits, so the kernel keeps queueing
-// connections while the server drains or restarts.
+// The socket named "metrics" never reaches the engine: the command hands it
+// to package metrics (Prometheus text, /livez, /readyz over HTTP), which
+// reads the engine's counters (Server.Stats) when scraped.
+//
+// Each adopted fd has one owner, the Server, and one live number: the
+// server accepts on it or reads from it directly, and closes it when it
+// stops serving it (StopAccepting, Shutdown). Where the service manager
+// keeps its own copy of a socket, the kernel goes on queueing connections
+// while the server drains or restarts; where nothing does, they are
+// refused. Every reach into gnet's private state is in gnetprivate.go.
 package engine

@@ -2,23 +2,26 @@ package engine
 
 import (
 	"errors"
-	"net"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Near the fd limit (RLIMIT_NOFILE, which Go raises to the hard limit at
-// start), an accepted connection needs one more fd for gnet's dup, and a
-// failed dup would close a connection the client saw accepted. So, near the
-// limit, the accept loop first checks that a dup would succeed and, if not,
-// holds the connection and backs off until an fd frees up: the client waits
-// instead of being dropped, and the rest stay queued in the kernel.
+// start), an accepted connection needs two more fds on its way into gnet
+// (net.FileConn's copy and gnet's), and a failed dup would close a
+// connection the client saw accepted. So, near the limit, the accept loop
+// first checks that the dups would succeed and, if not, holds the
+// connection and backs off until fds free up: the client waits instead of
+// being dropped, and the rest stay queued in the kernel.
 
 // fdHeadroom is how far below the fd limit the check starts: the server's
 // own fds (stdio, listeners, epoll and eventfds, runtime files) are fewer.
 const fdHeadroom = 256
+
+// dupsPerConn is how many fds a connection's enrollment needs at once,
+// beyond its own.
+const dupsPerConn = 2
 
 func fdLimit() int64 {
 	var rl unix.Rlimit
@@ -30,14 +33,25 @@ func fdLimit() int64 {
 
 // nearFDLimit reports whether open connections come close to the fd limit.
 func (s *Server) nearFDLimit() bool {
-	return s.handler.open.Load()+fdHeadroom >= s.fdLimit
+	return s.adm.open()+fdHeadroom >= s.fdLimit
 }
 
-// waitForFD holds c until one more fd can be opened, backing off between
-// tries. It returns false when the server stops first.
-func (s *Server) waitForFD(c net.Conn, sv *served) bool {
+// fdsLow reports whether gnet's loops must stop accepting (accept.go): the
+// process is near its fd limit or the system near its file table's.
+func (s *Server) fdsLow() bool { return s.nearFDLimit() || s.sysFiles.low() }
+
+// fdsAmple reports whether the loops may accept again: fdsLow with a
+// margin, so that the listeners do not flap at the edge.
+func (s *Server) fdsAmple() bool {
+	return s.adm.open()+2*fdHeadroom < s.fdLimit && !s.sysFiles.low()
+}
+
+// waitForFD holds the connection fd until its enrollment can have the fds
+// it needs, backing off between tries. It returns false when the server
+// stops first.
+func (s *Server) waitForFD(fd int, sv *served) bool {
 	var backoff time.Duration
-	for !canDup(c) {
+	for !canDup(fd, dupsPerConn) {
 		if s.isStopping() {
 			return false
 		}
@@ -46,22 +60,22 @@ func (s *Server) waitForFD(c net.Conn, sv *served) bool {
 	return true
 }
 
-// canDup reports whether c's fd can be duplicated now.
-func canDup(c net.Conn) bool {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return true
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return true
-	}
-	var dupErr error
-	_ = rc.Control(func(fd uintptr) {
-		var probe int
-		if probe, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0); dupErr == nil {
-			_ = unix.Close(probe)
+// canDup reports whether fd can be duplicated n times now.
+func canDup(fd, n int) bool {
+	var probes []int
+	defer func() {
+		for _, p := range probes {
+			_ = unix.Close(p)
 		}
-	})
-	return !errors.Is(dupErr, unix.EMFILE) && !errors.Is(dupErr, unix.ENFILE)
+	}()
+	for range n {
+		p, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
+			return false
+		}
+		if err == nil {
+			probes = append(probes, p)
+		}
+	}
+	return true
 }

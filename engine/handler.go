@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -17,17 +16,21 @@ type echoHandler struct {
 	log         *slog.Logger
 	debug       bool
 	idleTimeout time.Duration // 0: connections may stay silent forever
-	open        atomic.Int64  // stream connections open in gnet, all sockets
-	// onIdle runs on the event loop when the last open connection closes.
-	onIdle func()
+	adm         *admission    // released in OnClose
+	priv        *gnetPrivate  // nil: no pausing (see backpressure.go)
 }
 
 func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	st := c.Context().(*connState)
+	st, _ := c.Context().(*connState)
+	if st == nil { // accepted by gnet's loop on one of our listeners
+		if st = acceptedOnLoop(c); !st.admitted {
+			return nil, gnet.Close
+		}
+	}
+	st.opened = true
 	sv := st.sv
 	sv.stats.accepted.Add(1)
 	sv.stats.open.Add(1)
-	h.open.Add(1)
 	if h.idleTimeout > 0 {
 		st.watchIdle(c, h.idleTimeout, func() { sv.stats.idleClosed.Add(1) })
 	}
@@ -60,7 +63,7 @@ func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		sv.stats.errors.Add(1)
 		return gnet.Close
 	}
-	if unsent := c.OutboundBuffered(); unsent > 0 && !pause(c) && unsent > fallbackMaxUnsent {
+	if unsent := c.OutboundBuffered(); unsent > 0 && !h.priv.pauseReading(c) && unsent > fallbackMaxUnsent {
 		sv.stats.errors.Add(1)
 		h.log.Warn("closing a connection that does not read its echo", "socket", sv.Name, "unsent", unsent)
 		return gnet.Close
@@ -70,14 +73,17 @@ func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 
 func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 	st := c.Context().(*connState)
+	if !st.opened {
+		return gnet.None // rejected in OnOpen
+	}
 	st.stopIdle()
 	sv := st.sv
 	sv.stats.open.Add(-1)
 	if h.debug {
 		h.log.Debug("close", closeArgs(sv, c, err)...)
 	}
-	if h.open.Add(-1) == 0 && h.onIdle != nil {
-		h.onIdle()
+	if st.admitted {
+		h.adm.release()
 	}
 	return gnet.None
 }

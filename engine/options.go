@@ -27,6 +27,10 @@ type Options struct {
 	// UDPGuard sets what UDP sockets refuse to answer; the zero value is
 	// the defaults (see UDPGuard).
 	UDPGuard UDPGuard
+
+	// noGnetPrivate forces the public-API fallback of gnetprivate.go
+	// (tests only; there is no exported way to set it).
+	noGnetPrivate bool
 }
 
 // Option sets one field of Options.
@@ -49,6 +53,9 @@ func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleT
 
 // WithUDPGuard sets the UDP abuse rules (the zero UDPGuard: defaults).
 func WithUDPGuard(g UDPGuard) Option { return func(o *Options) { o.UDPGuard = g } }
+
+// withoutGnetPrivate forces the fallback of gnetprivate.go (tests).
+func withoutGnetPrivate() Option { return func(o *Options) { o.noGnetPrivate = true } }
 
 func loadOptions(opts []Option) Options {
 	var o Options

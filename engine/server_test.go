@@ -14,32 +14,11 @@ import (
 )
 
 // startServer serves the given --listen URLs in-process and returns the
-// server with its sockets' stats (for their addresses).
+// server with its sockets' stats (for their addresses). The server owns
+// the sockets' fds and closes them when the test ends.
 func startServer(t testing.TB, urls ...string) (*Server, []SocketStats) {
 	t.Helper()
-	var fds []InheritedFD
-	for _, u := range urls {
-		fd, err := Listen(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = unix.Close(fd.FD) })
-		fds = append(fds, fd)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(AdoptAll(fds, log), WithLoops(2), WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return srv, srv.Stats()
+	return startServerWith(t, nil, urls...)
 }
 
 func tempDir(t testing.TB) string {
@@ -150,7 +129,6 @@ func TestVsockListenerReady(t *testing.T) {
 	if err != nil {
 		echotest.Skip(t, "no vsock here: %v", err)
 	}
-	defer unix.Close(fd.FD)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := New(AdoptAll([]InheritedFD{fd}, log), WithLogger(log))
 	if err != nil {
@@ -177,9 +155,13 @@ func TestAcceptYesDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	defer f.Close()
+	fd, err := unix.Dup(int(f.Fd())) // the server takes this copy over
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(AdoptAll([]InheritedFD{{FD: int(f.Fd()), Name: "conn"}}, log), WithLogger(log))
+	srv, err := New(AdoptAll([]InheritedFD{{FD: fd, Name: "conn"}}, log), WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,4 +183,31 @@ func TestAcceptYesDone(t *testing.T) {
 		t.Fatal("Done not closed after the last connection closed")
 	}
 	_ = srv.Shutdown(context.Background())
+}
+
+// startServerWith is startServer with extra options.
+func startServerWith(t testing.TB, opts []Option, urls ...string) (*Server, []SocketStats) {
+	t.Helper()
+	var fds []InheritedFD
+	for _, u := range urls {
+		fd, err := Listen(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds = append(fds, fd)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := New(AdoptAll(fds, log), append([]Option{WithLoops(2), WithLogger(log)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv, srv.Stats()
 }

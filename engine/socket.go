@@ -37,7 +37,7 @@ func (k Kind) String() string {
 
 // Socket is a classified socket fd.
 type Socket struct {
-	FD     int    // the fd; after Adopt, the server's own duplicate
+	FD     int    // the fd; after Adopt and New, the server's (see Adopt)
 	Name   string // LISTEN_FDNAMES name or the --listen URL
 	Kind   Kind
 	Domain int    // AF_INET, AF_INET6, AF_UNIX, AF_VSOCK
@@ -205,9 +205,16 @@ func SockaddrString(sa unix.Sockaddr) string {
 	return ""
 }
 
-// Adopt gives the server its own copy of s: a close-on-exec duplicate
-// (F_DUPFD_CLOEXEC) switched to non-blocking mode. The original fd is left
-// open and untouched; closing the copy does not affect it.
+// Adopt gives the server its own descriptor of the socket: a close-on-exec
+// duplicate (x/sys F_DUPFD_CLOEXEC) in non-blocking mode, returned in the
+// Socket's FD, and closes s.FD, so the socket has one live number in this
+// process and one owner: the Server given the returned Socket, which closes
+// it when it stops serving it. The caller must not use s.FD afterwards.
+// O_NONBLOCK lives on the open file description, so it is set on every copy
+// of the socket, systemd's included (which never reads from it); closing
+// the server's fd closes none of those copies, and where one exists the
+// kernel goes on queueing connections. On error s.FD is left open, and the
+// caller's.
 func Adopt(s Socket) (Socket, error) {
 	fd, err := unix.FcntlInt(uintptr(s.FD), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
@@ -217,6 +224,7 @@ func Adopt(s Socket) (Socket, error) {
 		_ = unix.Close(fd)
 		return s, &SocketError{FD: s.FD, Name: s.Name, What: "set non-blocking failed", Err: err}
 	}
+	_ = unix.Close(s.FD)
 	s.FD = fd
 	return s, nil
 }

@@ -116,9 +116,18 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestAdoptDuplicatesNonBlockingCloexec(t *testing.T) {
+// TestAdoptTakesTheFDOver: Adopt moves the socket to a close-on-exec,
+// non-blocking duplicate and closes the original number, and the
+// O_NONBLOCK it sets shows on every copy of the socket (it lives on the
+// open file description), while the other copy stays open.
+func TestAdoptTakesTheFDOver(t *testing.T) {
 	fd := socketFD(unix.AF_INET, unix.SOCK_DGRAM, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}, false)(t)
-	defer unix.Close(fd)
+	other, err := unix.Dup(fd) // the service manager's copy
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(other)
+	_ = unix.SetNonblock(fd, false)
 	s, err := Classify(fd, "u")
 	if err != nil {
 		t.Fatal(err)
@@ -129,17 +138,15 @@ func TestAdoptDuplicatesNonBlockingCloexec(t *testing.T) {
 	}
 	defer unix.Close(a.FD)
 	if a.FD == fd {
-		t.Fatal("Adopt returned the original fd")
+		t.Fatalf("Adopt returned the original fd %d, want its own duplicate", fd)
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != unix.EBADF {
+		t.Fatalf("the original fd %d is still open (%v): want one live number", fd, err)
 	}
 	fl, _ := unix.FcntlInt(uintptr(a.FD), unix.F_GETFL, 0)
 	fdfl, _ := unix.FcntlInt(uintptr(a.FD), unix.F_GETFD, 0)
-	if fl&unix.O_NONBLOCK == 0 || fdfl&unix.FD_CLOEXEC == 0 {
-		t.Fatalf("flags %#x fd flags %#x: want O_NONBLOCK and FD_CLOEXEC", fl, fdfl)
-	}
-	if err := unix.Close(a.FD); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := unix.Getsockname(fd); err != nil {
-		t.Fatalf("closing the copy affected the original: %v", err)
+	otherFl, err := unix.FcntlInt(uintptr(other), unix.F_GETFL, 0)
+	if err != nil || fl&unix.O_NONBLOCK == 0 || fdfl&unix.FD_CLOEXEC == 0 || otherFl&unix.O_NONBLOCK == 0 {
+		t.Fatalf("flags %#x, fd flags %#x, other copy's flags %#x (%v): want O_NONBLOCK, FD_CLOEXEC, O_NONBLOCK", fl, fdfl, otherFl, err)
 	}
 }

@@ -28,11 +28,13 @@ type SocketStats struct {
 	Refused             [numRefuseReasons]uint64 // UDP datagrams not answered, indexed by RefuseReason
 }
 
-// served is one socket the server serves, with its counters. It is the
-// gnet connection context of every connection accepted from it.
+// served is one socket the server serves, with its counters. Every
+// connection accepted from it points to it from its connState (the gnet
+// connection context, conn.go).
 type served struct {
 	Socket
 	stats counters
+	acc   *acceptor // a stream listener accepted on gnet's loops (accept.go)
 }
 
 func (sv *served) snapshot() SocketStats {

@@ -1,36 +1,48 @@
 package engine
 
 import (
+	"context"
 	"io"
-	"net"
 	"sync"
 
-	"github.com/mdlayher/vsock"
+	"github.com/mdlayher/socket"
+	"golang.org/x/sys/unix"
 )
 
 // vsock connections cannot enter gnet (its adoption path takes only TCP,
 // unix and connected UDP conns), so each one is echoed by a goroutine of its
-// own with a pooled buffer.
+// own with a pooled buffer. The listener is mdlayher/socket's Conn over the
+// adopted fd itself (socket.New does not duplicate it, unlike
+// vsock.FileListener), so the adopted fd stays the socket's one live number.
 var vsockBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
+// serveVsock takes ownership of sv.FD: on error it is closed.
 func (s *Server) serveVsock(sv *served) error {
-	ln, err := fromFD(sv, vsock.FileListener)
+	ln, err := socket.New(sv.FD, "vsock")
 	if err != nil {
+		_ = closeFD(sv.FD)
 		return err
 	}
+	accept := func() (*socket.Conn, error) {
+		c, _, err := ln.Accept(context.Background(), unix.SOCK_CLOEXEC)
+		return c, err
+	}
 	s.run(ln, func() {
-		s.acceptLoop(ln, sv, func(c net.Conn) {
-			s.vsockOpen.Add(1)
+		acceptEach(s, sv, accept, func(c *socket.Conn) {
+			if !s.admitOrReject(sv) {
+				_ = c.Close()
+				return
+			}
+			s.vsock.add(c)
 			go s.echoVsock(c, sv)
 		})
 	})
 	return nil
 }
 
-func (s *Server) echoVsock(c net.Conn, sv *served) {
-	defer s.vsockOpen.Done()
-	s.vsockConns.add(c)
-	defer s.vsockConns.remove(c)
+func (s *Server) echoVsock(c *socket.Conn, sv *served) {
+	defer s.adm.release()
+	defer s.vsock.remove(c)
 	defer c.Close()
 	sv.stats.accepted.Add(1)
 	sv.stats.open.Add(1)
@@ -46,25 +58,29 @@ func (s *Server) echoVsock(c net.Conn, sv *served) {
 }
 
 // connSet holds the vsock connections being echoed, so that Shutdown can
-// close those still open when the drain time is over.
+// close those still open when the drain time is over, and wait for their
+// goroutines.
 type connSet struct {
 	mu sync.Mutex
-	m  map[net.Conn]struct{}
+	m  map[io.Closer]struct{}
+	wg sync.WaitGroup
 }
 
-func (cs *connSet) add(c net.Conn) {
+func (cs *connSet) add(c io.Closer) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.m == nil {
-		cs.m = make(map[net.Conn]struct{})
+		cs.m = make(map[io.Closer]struct{})
 	}
 	cs.m[c] = struct{}{}
+	cs.wg.Add(1)
 }
 
-func (cs *connSet) remove(c net.Conn) {
+func (cs *connSet) remove(c io.Closer) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	delete(cs.m, c)
+	cs.wg.Done()
 }
 
 func (cs *connSet) closeAll() {
@@ -74,3 +90,6 @@ func (cs *connSet) closeAll() {
 		_ = c.Close()
 	}
 }
+
+// wait waits until every connection added has been removed.
+func (cs *connSet) wait() { cs.wg.Wait() }

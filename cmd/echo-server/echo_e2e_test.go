@@ -109,4 +109,5 @@ func TestDrainOnSIGTERM(t *testing.T) {
 		t.Fatalf("drain took %v with --drain-timeout 3s", waited)
 	}
 	p.waitLog(t, "drain time over", 1)
+	p.waitLog(t, "open=1 ", 1) // counted when the time ran out, before the close
 }

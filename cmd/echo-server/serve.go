@@ -115,8 +115,9 @@ func drain(cfg *config, life lifecycle, srv *engine.Server, n *notifier, sigs <-
 	for {
 		select {
 		case err := <-done:
-			if errors.Is(err, context.DeadlineExceeded) {
-				life.Warn("drain time over, closing remaining connections", "open", srv.Open(), "drain", cfg.drain)
+			var drainErr *engine.DrainError
+			if errors.As(err, &drainErr) {
+				life.Warn("drain time over, closed the remaining connections", "open", drainErr.Open, "drain", cfg.drain)
 			}
 			logStats(life.Logger, life.level, srv, "final")
 			life.log("stopped", "reason", reason)

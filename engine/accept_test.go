@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
+	"golang.org/x/sys/unix"
+)
+
+// acceptPaths are the two ways stream listeners are accepted: on gnet's
+// loops (accept.go) and, with the private access forced off, in Go.
+var acceptPaths = []struct {
+	name  string
+	opts  []Option
+	loops bool
+}{
+	{name: "loops", loops: true},
+	{name: "fallback", opts: []Option{withoutGnetPrivate()}},
+}
+
+// loopAccepted is how many connections gnet's loops accepted on the
+// server's listeners.
+func loopAccepted(srv *Server) int64 {
+	var n int64
+	for _, a := range srv.acceptors {
+		a.mu.Lock()
+		for _, c := range a.count {
+			n += c
+		}
+		a.mu.Unlock()
+	}
+	return n
+}
+
+// TestAcceptPaths: on both paths, tcp4, tcp6 and unix listeners echo
+// byte-exact (one client after another and 50 at once), count every
+// connection under the socket's name, and the path is the one expected.
+func TestAcceptPaths(t *testing.T) {
+	for _, path := range acceptPaths {
+		t.Run(path.name, func(t *testing.T) {
+			dir := tempDir(t)
+			srv, stats := startServerWith(t, path.opts, "tcp4://127.0.0.1:0", "tcp6://[::1]:0", "unix://"+dir+"/s.sock")
+			if got := len(srv.acceptors) == 3; got != path.loops {
+				t.Fatalf("%d listeners on the loops, want all: %v", len(srv.acceptors), path.loops)
+			}
+			for i, st := range stats {
+				checkStream(t, st, dir, []int{1, 64 << 10, 4 << 20})
+				for _, err := range echotest.ConcurrentStreams(st.Network, st.Addr, 50, 16<<10, 20*time.Second) {
+					t.Errorf("%s: %v", st.Network, err)
+				}
+				if got := srv.Stats()[i]; got.Accepted != 53 || got.Name != st.Name {
+					t.Errorf("%s: stats %+v, want 53 accepted under its name", st.Network, got)
+				}
+			}
+			if got, want := loopAccepted(srv), int64(3*53); path.loops && got != want {
+				t.Fatalf("the loops accepted %d connections, want %d", got, want)
+			}
+		})
+	}
+}
+
+// TestTCPOptions: the server's end of every TCP connection has the options
+// Go's net sets (TCP_NODELAY, keepalive 15 s/15 s/9) on both paths (found
+// among this process's fds by its local port).
+func TestTCPOptions(t *testing.T) {
+	for _, path := range acceptPaths {
+		t.Run(path.name, func(t *testing.T) {
+			_, stats := startServerWith(t, path.opts, "tcp4://127.0.0.1:0", "tcp6://[::1]:0")
+			for _, st := range stats {
+				c, err := net.Dial(st.Network, st.Addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if err := echoOnce(c); err != nil {
+					t.Fatal(err)
+				}
+				_, port, _ := net.SplitHostPort(st.Addr)
+				fds := serverEnds(t, port)
+				if len(fds) == 0 {
+					t.Fatalf("%s: no server end of the connection found", st.Network)
+				}
+				for _, fd := range fds {
+					for _, o := range tcpOptions {
+						if v, err := unix.GetsockoptInt(fd, o.level, o.opt); err != nil || v != o.value {
+							t.Errorf("%s: option %d/%d on fd %d = %d (%v), want %d", st.Network, o.level, o.opt, fd, v, err, o.value)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// serverEnds returns this process's connected TCP sockets whose local
+// port is port: the server's ends of the connections to it.
+func serverEnds(t *testing.T, port string) []int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		fd, _ := strconv.Atoi(e.Name())
+		sa, err := unix.Getsockname(fd)
+		if err != nil || SockaddrString(sa) == "" {
+			continue
+		}
+		if _, p, _ := net.SplitHostPort(SockaddrString(sa)); p != port {
+			continue
+		}
+		if ln, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); ln == 0 {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// TestLoopsShareFairly: with two loops, 1000 connections from 20 clients
+// connecting one after another split evenly; EPOLLEXCLUSIVE alone (the
+// balance turned off) is logged for comparison.
+func TestLoopsShareFairly(t *testing.T) {
+	for _, margin := range []int64{balanceMargin, 1 << 40} {
+		t.Run("margin "+strconv.FormatInt(margin, 10), func(t *testing.T) {
+			saved := balanceMargin
+			t.Cleanup(func() { balanceMargin = saved }) // after the server's Shutdown
+			balanceMargin = margin
+			srv, stats := startServer(t, "tcp4://127.0.0.1:0")
+			connectMany(t, stats[0].Addr, 20, 50)
+			a := srv.acceptors[0]
+			a.mu.Lock()
+			counts := append([]int64(nil), a.count...)
+			a.mu.Unlock()
+			t.Logf("connections per loop: %v", counts)
+			if counts[0]+counts[1] != 1000 {
+				t.Fatalf("loops accepted %v, want 1000 in all", counts)
+			}
+			if margin == balanceMargin && min(counts[0], counts[1]) < 300 {
+				t.Fatalf("split %v: a loop took under 30%%", counts)
+			}
+		})
+	}
+}
+
+// connectMany runs clients goroutines that each connect, echo 64 bytes and
+// close, rounds times.
+func connectMany(t *testing.T, addr string, clients, rounds int) {
+	var wg sync.WaitGroup
+	msg := echotest.Payload(64, 3)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				c, err := net.Dial("tcp4", addr)
+				if err == nil {
+					err = echotest.Stream(c, msg, 10*time.Second)
+					c.Close()
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestFDGuard: when open connections come near the fd limit, the
+// listeners leave the loops and connections are accepted in Go; once they
+// close, the loops accept again. (The limit is the server's idea of it,
+// lowered here; cmd's TestFDExhaustionOnLoops runs out for real.)
+func TestFDGuard(t *testing.T) {
+	srv, addr := newTCPServer(t)
+	srv.fdLimit = 2*fdHeadroom + 10 // low from fdHeadroom+10 open, ample below 10
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = shutdown(srv) })
+	a := srv.acceptors[0]
+	var held []net.Conn
+	for range fdHeadroom + 10 {
+		held = append(held, dialEcho(t, addr))
+	}
+	waitMode(t, a, modeGo)
+	onLoops := loopAccepted(srv)
+	held = append(held, dialEcho(t, addr)) // accepted in Go
+	if loopAccepted(srv) != onLoops || srv.Open() != int64(len(held)) {
+		t.Fatalf("a connection near the limit went to the loops, or was not counted")
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	waitOpen(t, srv, 0)
+	waitMode(t, a, modeLoops)
+	dialEcho(t, addr)
+	if loopAccepted(srv) != onLoops+1 {
+		t.Fatal("the loops did not accept again once fds were ample")
+	}
+}
+
+func waitMode(t *testing.T, a *acceptor, want acceptMode) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a.mu.Lock()
+		mode, armed := a.mode, a.anyArmedLocked()
+		a.mu.Unlock()
+		if mode == want && armed == (want == modeLoops) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mode %d (armed %v), want %d", mode, armed, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestStopAcceptingServesQueued: connections queued in the kernel when
+// accepting stops are accepted and echoed, and then the listening socket
+// is closed: a new connection is refused. (On the fallback the Go accept
+// loop cannot be held back, so only the refusal is checked there.)
+func TestStopAcceptingServesQueued(t *testing.T) {
+	for _, path := range acceptPaths {
+		t.Run(path.name, func(t *testing.T) {
+			srv, addr := newTCPServer(t, path.opts...)
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = shutdown(srv) })
+			for _, a := range srv.acceptors {
+				a.halt() // the loops stop accepting; the kernel queues
+			}
+			var queued []net.Conn
+			if path.loops {
+				for range 5 {
+					c, err := net.Dial("tcp4", addr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer c.Close()
+					queued = append(queued, c)
+				}
+			}
+			srv.StopAccepting()
+			for i, c := range queued {
+				if err := echoOnce(c); err != nil {
+					t.Fatalf("queued connection %d: %v", i, err)
+				}
+			}
+			if c, err := net.Dial("tcp4", addr); err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+				if c != nil {
+					c.Close()
+				}
+				t.Fatalf("dial after StopAccepting: %v, want refused", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,50 @@
+package engine
+
+import "sync/atomic"
+
+// admission counts the stream connections the server has taken on, from
+// the moment one is accepted (or adopted) until it is closed or fails to
+// enter gnet. One counter serves three purposes, so they always agree:
+// the MaxConns cap (exact: a connection is counted once, whichever stage it
+// is in), the fd-limit guard, and the drain at shutdown.
+type admission struct {
+	max int64        // 0: no cap
+	n   atomic.Int64 // connections taken on and not yet released
+	// onZero runs when the count drops to 0 (on an event loop or an
+	// enroller goroutine).
+	onZero func()
+}
+
+// admit takes one connection on, unless that would pass max.
+func (a *admission) admit() bool {
+	for {
+		n := a.n.Load()
+		if a.max > 0 && n >= a.max {
+			return false
+		}
+		if a.n.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release gives back what admit took.
+func (a *admission) release() {
+	if a.n.Add(-1) == 0 && a.onZero != nil {
+		a.onZero()
+	}
+}
+
+// open is the number of connections taken on now.
+func (a *admission) open() int64 { return a.n.Load() }
+
+// admitOrReject admits one connection on sv, or counts and logs it as
+// rejected (over MaxConns); the caller closes a rejected connection.
+func (s *Server) admitOrReject(sv *served) bool {
+	if s.adm.admit() {
+		return true
+	}
+	sv.stats.rejected.Add(1)
+	s.rejectLog.warn(s.log, "connection limit reached, closing new connections", "socket", sv.Name, "max_conns", s.opts.MaxConns)
+	return false
+}
