@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -93,10 +94,21 @@ func (b *backend) restart(t *testing.T) {
 	b.start(t)
 }
 
-// stop sends SIGTERM; the server must exit 0 within 20 s.
+// stop sends SIGTERM and waits for the exit.
 func (b *backend) stop(t *testing.T) {
 	t.Helper()
-	if code := b.cur.terminate(t, 20*time.Second); code != 0 {
+	b.signal()
+	b.waitExit(t)
+}
+
+// signal sends SIGTERM, as systemd or the kubelet does.
+func (b *backend) signal() { _ = b.cur.cmd.Process.Signal(syscall.SIGTERM) }
+
+// waitExit waits until the signalled server exits, which must be with 0
+// within 20 s, and closes the test's copy of its listener, if any.
+func (b *backend) waitExit(t *testing.T) {
+	t.Helper()
+	if code := b.cur.wait(t, 20*time.Second); code != 0 {
 		t.Errorf("%s exited %d after SIGTERM", b.cur.name, code)
 	}
 	if b.copy != nil {

@@ -8,13 +8,21 @@ import (
 	"time"
 )
 
-// loadNftBalancer loads the shipped echo-lb.nft in the balancer's namespace,
-// with the test network's addresses.
-func loadNftBalancer(t *testing.T, f *fleetNet) {
+// loadNftBalancer loads the shipped echo-lb.nft in the balancer's namespace
+// with the test network's addresses, spreading new flows over the given
+// hosts (all when none is given; a host may fill several of the file's
+// three entries). Reloading replaces the table in one transaction; flows
+// already in conntrack keep their host.
+func loadNftBalancer(t *testing.T, f *fleetNet, hosts ...int) {
 	t.Helper()
+	if len(hosts) == 0 {
+		for i := range f.hosts {
+			hosts = append(hosts, i)
+		}
+	}
 	args := []string{"-D", "VIP=" + nftVIP, "-D", fmt.Sprintf("PORT=%d", echoPort)}
-	for i := range f.hosts {
-		args = append(args, "-D", fmt.Sprintf("HOST%d=%s", i+1, hostAddr(i)))
+	for k := range 3 {
+		args = append(args, "-D", fmt.Sprintf("HOST%d=%s", k+1, hostAddr(hosts[k%len(hosts)])))
 	}
 	if out, err := f.command(f.ns("lb"), "nft", append(args, "-f", "echo-lb.nft")...).CombinedOutput(); err != nil {
 		t.Fatalf("nft -f echo-lb.nft: %v\n%s", err, out)
@@ -95,4 +103,60 @@ func countIn(p *proc, name, counter string) int64 {
 		sum += n
 	}
 	return sum
+}
+
+// endpointLag is how long after SIGTERM the nftables balancer goes on
+// sending new connections to the host, as kube-proxy (nftables or iptables
+// mode) follows the endpoint controller: the pod is taken out of the
+// Service when it begins terminating, and each node's rules follow a
+// moment later.
+const endpointLag = time.Second
+
+var nftRestartVariants = []struct {
+	name     string
+	args     []string
+	wantLoss bool
+}{
+	{"--shutdown-delay longer than the lag", delayArgs, false},
+	{"no delay (negative control)", nil, true},
+}
+
+// TestNftablesRestarts restarts a host that owns its sockets (--listen, as
+// in a Kubernetes pod) behind the nftables balancer under load. Unlike
+// HAProxy, the balancer cannot retry a refused connect and has no health
+// check: the test takes the host out of its map endpointLag after SIGTERM,
+// as kube-proxy would. With --shutdown-delay longer than that lag no
+// connection fails; without it the connections sent during the lag are
+// refused (the negative control).
+func TestNftablesRestarts(t *testing.T) {
+	needFleetTools(t)
+	f := newFleetNet(t, 3)
+	for _, v := range nftRestartVariants {
+		t.Run(v.name, func(t *testing.T) {
+			backends := startBackends(t, f, ownSockets, v.args, false)
+			loadNftBalancer(t, f)
+			res, began := restartUnderLoad(t, f, echoAddr(nftVIP), shortRun, func(i int) {
+				b := backends[i]
+				b.signal()
+				time.Sleep(endpointLag)
+				loadNftBalancer(t, f, othersThan(i, len(backends))...)
+				b.waitExit(t)
+				b.start(t)
+				loadNftBalancer(t, f)
+			})
+			stopAll(t, backends)
+			checkRestarts(t, shortRun, v.wantLoss, res, began)
+		})
+	}
+}
+
+// othersThan is every host index below n but i.
+func othersThan(i, n int) []int {
+	var out []int
+	for k := range n {
+		if k != i {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -86,10 +86,17 @@ func (p *proc) waitLog(t *testing.T, s string, n int) {
 func (p *proc) terminate(t *testing.T, timeout time.Duration) int {
 	t.Helper()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait(t, timeout)
+}
+
+// wait returns the exit code once the process has exited, failing after
+// timeout.
+func (p *proc) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
 	select {
 	case <-p.exited:
 	case <-time.After(timeout):
-		t.Fatalf("%s still running %v after SIGTERM", p.name, timeout)
+		t.Fatalf("%s still running after %v", p.name, timeout)
 	}
 	var ee *exec.ExitError
 	if errors.As(p.err, &ee) {

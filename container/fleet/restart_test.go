@@ -6,111 +6,96 @@ import (
 	"time"
 )
 
-// restartVariant is one way of restarting the hosts behind HAProxy.
-type restartVariant struct {
-	name     string
-	mode     socketMode
-	args     []string // server flags
-	drain    bool     // drain each host through HAProxy's runtime API first
-	stray    bool     // keep a copy of each listener open until its server exits
-	wantLoss bool     // a negative control: the test must see connections fail
+// schedule is how long the load runs and when the hosts restart: host i
+// at at[i].
+type schedule struct {
+	load time.Duration
+	at   []time.Duration
 }
 
-var restartVariants = []restartVariant{
-	{name: "held sockets", mode: heldSockets},
-	{name: "own socket, runtime-API drain", mode: ownSockets, drain: true},
-	{name: "own socket, today's shutdown", mode: ownSockets, wantLoss: true},
-	// The negative control: whatever the server does, a copy of its listener
-	// stays open until it exits, as the old shutdown left it: handshakes the
-	// kernel completes meanwhile are reset when the copy closes.
-	{name: "own socket, listener left open (negative control)", mode: ownSockets, stray: true, wantLoss: true},
-}
-
-// The load: 500 new connections a second for 20 s through HAProxy; each
-// echoes 2 KiB in two halves 50 ms apart. Host i restarts at restartAt[i].
+// The full run restarts every host once in 20 s; the short one, used by
+// the controls, restarts the first host once in 8 s.
 var (
-	restartLoad = tcpLoad{Rate: 500, Duration: 20 * time.Second, Size: 2048, Hold: 50 * time.Millisecond, Timeout: 15 * time.Second}
-	restartAt   = []time.Duration{4 * time.Second, 10 * time.Second, 16 * time.Second}
+	fullRun  = schedule{20 * time.Second, []time.Duration{4 * time.Second, 10 * time.Second, 16 * time.Second}}
+	shortRun = schedule{8 * time.Second, []time.Duration{3 * time.Second}}
 )
 
-// TestHAProxyRestarts runs three hosts behind HAProxy with the shipped
-// haproxy.cfg and restarts each host once (SIGTERM, then a new process)
-// while the load runs. Without a runtime-API drain, the only signals
-// HAProxy gets are its health checks and refused connects. Every variant
-// but the negative control must lose no connection and no byte.
-func TestHAProxyRestarts(t *testing.T) {
-	needFleetTools(t)
-	f := newFleetNet(t, len(restartAt))
-	for _, v := range restartVariants {
-		t.Run(v.name, func(t *testing.T) { runRestarts(t, f, v) })
-	}
-}
+// restartLoad: 500 new connections a second; each echoes 2 KiB in two
+// halves 50 ms apart.
+var restartLoad = tcpLoad{Rate: 500, Size: 2048, Hold: 50 * time.Millisecond, Timeout: 15 * time.Second}
 
-func runRestarts(t *testing.T, f *fleetNet, v restartVariant) {
-	backends := make([]*backend, len(f.hosts))
-	names := make([]string, len(f.hosts))
-	for i := range f.hosts {
-		backends[i] = startBackend(t, f, i, v.mode, v.args, v.stray)
-		names[i] = backends[i].name()
-	}
-	h := startHAProxy(t, f)
-	h.waitStatus(t, "UP", 10*time.Second, names...)
+// restartUnderLoad runs restartLoad against addr from the client's
+// namespace and calls restart(i) at each time of the schedule. It returns
+// what the load saw and when each restart began.
+func restartUnderLoad(t *testing.T, f *fleetNet, addr string, s schedule, restart func(i int)) (tcpResult, []time.Time) {
+	t.Helper()
 	load := restartLoad
-	load.Addr = fmt.Sprintf("%s:%d", haproxyVIP, echoPort)
+	load.Addr, load.Duration = addr, s.load
 	run := startLoad(t, f, "tcp", load)
 	t0 := time.Now()
-	restarted := make([]time.Time, len(backends))
-	for i, b := range backends {
-		time.Sleep(time.Until(t0.Add(restartAt[i])))
-		began := time.Now()
-		restarted[i] = began
-		if v.drain {
-			h.drain(t, b.name())
-		}
-		b.restart(t)
-		took := time.Since(began)
-		if v.drain {
-			h.must(t, "set server echo/"+b.name()+" state ready")
-		}
-		h.waitStatus(t, "UP", 10*time.Second, b.name())
-		t.Logf("%s: restart began at %.1fs, next process serving %v later", b.name(), began.Sub(t0).Seconds(), took.Round(time.Millisecond))
+	began := make([]time.Time, len(s.at))
+	for i, at := range s.at {
+		time.Sleep(time.Until(t0.Add(at)))
+		began[i] = time.Now()
+		restart(i)
+		t.Logf("host %d: restart began at %.1fs, done %v later", i+1, began[i].Sub(t0).Seconds(), time.Since(began[i]).Round(time.Millisecond))
 	}
 	var res tcpResult
 	run.wait(t, load.Duration+2*load.Timeout, &res)
-	for _, b := range backends {
-		b.stop(t)
-	}
-	report(t, v, res, restarted)
+	return res, began
 }
 
-func report(t *testing.T, v restartVariant, res tcpResult, restarted []time.Time) {
-	t.Logf("%s: %d connections, %d failed (by restart: %v), %d wrong bytes, slowest success %v; failures: %v",
-		v.name, res.Attempted, res.Failed, failedByRestart(res, restarted), res.WrongBytes, res.Slowest.Round(time.Millisecond), res.Errors)
-	want := int64(restartLoad.Duration.Seconds()) * int64(restartLoad.Rate)
-	if res.Attempted != want {
+// checkRestarts logs the counts and checks them: every connection
+// attempted, no wrong byte, and no failure, or, for a negative control
+// (wantLoss), at least one.
+func checkRestarts(t *testing.T, s schedule, wantLoss bool, res tcpResult, began []time.Time) {
+	t.Helper()
+	t.Logf("%d connections, %d failed (by restart: %v), %d wrong bytes, slowest success %v; failures: %v",
+		res.Attempted, res.Failed, failedByRestart(res, began), res.WrongBytes, res.Slowest.Round(time.Millisecond), res.Errors)
+	if want := int64(s.load.Seconds()) * int64(restartLoad.Rate); res.Attempted != want {
 		t.Errorf("attempted %d connections, want %d", res.Attempted, want)
 	}
 	if res.WrongBytes != 0 {
 		t.Errorf("%d bytes came back wrong", res.WrongBytes)
 	}
 	switch {
-	case v.wantLoss && res.Failed == 0:
-		t.Errorf("negative control lost no connection: the test cannot see a loss")
-	case !v.wantLoss && res.Failed != 0:
+	case wantLoss && res.Failed == 0:
+		t.Errorf("the negative control lost no connection: the test cannot see a loss")
+	case !wantLoss && res.Failed != 0:
 		t.Errorf("%d of %d connections failed: %v", res.Failed, res.Attempted, res.Errors)
 	}
 }
 
 // failedByRestart counts the failures that began after each restart (and
 // before the next); any before the first are counted with it.
-func failedByRestart(res tcpResult, restarted []time.Time) []int64 {
-	counts := make([]int64, len(restarted))
+func failedByRestart(res tcpResult, began []time.Time) []int64 {
+	counts := make([]int64, len(began))
 	for tenth, n := range res.FailedByTenth {
 		i := 0
-		for i+1 < len(restarted) && restarted[i+1].UnixMilli()/100 <= tenth {
+		for i+1 < len(began) && began[i+1].UnixMilli()/100 <= tenth {
 			i++
 		}
 		counts[i] += n
 	}
 	return counts
 }
+
+// startBackends starts a server on every host.
+func startBackends(t *testing.T, f *fleetNet, mode socketMode, args []string, stray bool) []*backend {
+	t.Helper()
+	backends := make([]*backend, len(f.hosts))
+	for i := range f.hosts {
+		backends[i] = startBackend(t, f, i, mode, args, stray)
+	}
+	return backends
+}
+
+func stopAll(t *testing.T, backends []*backend) {
+	t.Helper()
+	for _, b := range backends {
+		b.stop(t)
+	}
+}
+
+// echoAddr is the balancer's address for the echo port.
+func echoAddr(vip string) string { return fmt.Sprintf("%s:%d", vip, echoPort) }
