@@ -19,7 +19,8 @@ func (c cell) String() string {
 }
 
 // fullMatrix is the matrix: pingpong N=1/50/1000 x L=64/4096 and
-// N=1000 L=512, flood N=50 L=4096, connrate C=1/50, udp N=50 L=64/1024,
+// N=1000 L=512, flood N=50 L=4096, connrate C=1/50/1000 (1000: a storm of
+// clients connecting at once), udp N=50 L=64/1024,
 // unix stream pingpong and unix datagram.
 func fullMatrix() []cell {
 	var cs []cell
@@ -33,6 +34,7 @@ func fullMatrix() []cell {
 		cell{loadgen.Flood, "tcp", 50, 4096},
 		cell{loadgen.ConnRate, "tcp", 1, 64},
 		cell{loadgen.ConnRate, "tcp", 50, 64},
+		cell{loadgen.ConnRate, "tcp", 1000, 64},
 		cell{loadgen.Dgram, "udp", 50, 64},
 		cell{loadgen.Dgram, "udp", 50, 1024},
 		cell{loadgen.PingPong, "unix", 50, 64},

@@ -7,12 +7,12 @@ import (
 
 func TestMatrixCoversTheIssue(t *testing.T) {
 	cells := fullMatrix()
-	if len(cells) != 14 {
-		t.Fatalf("full matrix has %d cells, want 14", len(cells))
+	if len(cells) != 15 {
+		t.Fatalf("full matrix has %d cells, want 15", len(cells))
 	}
 	all := servers("bin/echo-server")
-	if n := countRuns(cells, all); n != 81 {
-		t.Fatalf("%d runs per repetition, want 81 (6 servers × 14 cells; the two gnets and nbio lack unixgram)", n)
+	if n := countRuns(cells, all); n != 87 {
+		t.Fatalf("%d runs per repetition, want 87 (6 servers × 15 cells; the two gnets and nbio lack unixgram)", n)
 	}
 	if n := countRuns(quickMatrix(), pick(all, "echo-server,c")); n != 12 {
 		t.Fatalf("quick runs for two servers: %d", n)
