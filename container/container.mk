@@ -5,7 +5,7 @@ IMAGE_VERSION := $(or $(VERSION),dev)
 IMAGE    ?= localhost/echo-server:$(IMAGE_VERSION)
 E2E      := container/e2e
 
-.PHONY: image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs
+.PHONY: image image-source test-e2e test-units test-podman test-nspawn test-image-source e2e-rootfs test-fleet test-k8s
 
 # offline: FROM scratch + the binary from `make build`; the build context is bin/ alone
 image: build
@@ -16,8 +16,9 @@ image-source:
 	$(PODMAN) build -f container/Containerfile --ignorefile container/containerignore \
 		--build-arg VERSION=$(IMAGE_VERSION) -t $(IMAGE) .
 
-# static unit checks, the image under podman, the units under systemd in nspawn (root)
-test-e2e: test-units test-podman test-nspawn
+# static unit checks, the image under podman, the units under systemd in nspawn (root), the
+# Kubernetes manifests (the fleet tests in container/fleet run with test-go: they are Go tests)
+test-e2e: test-units test-podman test-nspawn test-k8s
 
 test-units: deps build
 	shellcheck -x --source-path=SCRIPTDIR $(E2E)/*.sh .ci/run .ci/install-deps
@@ -37,3 +38,11 @@ test-image-source:
 # build (or find) the cached Debian rootfs for test-nspawn
 e2e-rootfs:
 	$(E2E)/rootfs.sh
+
+# the fleet alone (root; network namespaces, HAProxy, nftables, podman kube play): ~1 min
+test-fleet: deps
+	$(GO) test -race -count=1 -timeout 5m -v ./container/fleet/
+
+# the Kubernetes manifests, decoded strictly with k8s.io/api in a module of its own
+test-k8s:
+	cd container/k8s/validate && $(GO) vet ./... && $(GO) test -race -count=1 ./...

@@ -20,6 +20,7 @@ type config struct {
 	sdnotify   bool
 	startSleep int
 	drain      time.Duration
+	delay      time.Duration // --shutdown-delay
 	maxConns   int
 	idle       time.Duration
 	logFormat  string
@@ -80,6 +81,8 @@ func flags(c *config) []flagSpec {
 			help: "sleep N seconds (0 to 3600) before serving; the kernel queues connections meanwhile"},
 		{long: "drain-timeout", arg: "D", value: durationIn(&c.drain, 0, time.Hour),
 			help: "on SIGTERM or SIGINT, how long open connections may go on echoing, at most 1h"},
+		{long: "shutdown-delay", arg: "D", value: durationIn(&c.delay, 0, time.Hour),
+			help: "on SIGTERM or SIGINT, answer /readyz with 503 and go on accepting for D before refusing new connections, so that a load balancer takes the host out first (HAProxy: inter x fall + timeout check), at most 1h"},
 		{long: "max-conns", arg: "N", value: intIn(&c.maxConns, 0, maxConnsLimit, ""),
 			help: fmt.Sprintf("most stream connections open at once, 0 for no cap but the fd limit (at most %d); more are closed at once and counted", maxConnsLimit)},
 		{long: "idle-timeout", arg: "D", value: durationIn(&c.idle, minIdle, 0),

@@ -44,6 +44,9 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	n.ready(srv)
 	sig := waitForStop(srv, n, life, sigs)
 	health.SetReady(false) // first: /readyz says 503 before anything else stops
+	if !holdOpen(cfg, life, srv, n, sigs, sig) {
+		return exitFailure
+	}
 	return drain(cfg, life, srv, n, sigs, sig)
 }
 
@@ -127,13 +130,19 @@ func drain(cfg *config, life lifecycle, srv *engine.Server, n *notifier, sigs <-
 				logStats(life.Logger, slog.LevelInfo, srv, "SIGUSR1")
 				continue
 			}
-			name, open := signalName(s), srv.Open()
-			life.Warn(fmt.Sprintf("second %s: exiting at once, cutting %d connections", name, open),
-				"signal", name, "open", open)
-			logStats(life.Logger, slog.LevelWarn, srv, "second "+name)
+			secondSignal(life, srv, s)
 			return exitFailure
 		}
 	}
+}
+
+// secondSignal logs a SIGINT/SIGTERM that came while stopping: the process
+// exits at once with 1.
+func secondSignal(life lifecycle, srv *engine.Server, s os.Signal) {
+	name, open := signalName(s), srv.Open()
+	life.Warn(fmt.Sprintf("second %s: exiting at once, cutting %d connections", name, open),
+		"signal", name, "open", open)
+	logStats(life.Logger, slog.LevelWarn, srv, "second "+name)
 }
 
 // signalName is "SIGTERM", not Go's "terminated".
