@@ -40,7 +40,7 @@ func startGuarded(t testing.TB, ns *netns, url string, g UDPGuard) *guarded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = unix.Close(fd.FD) })
+	// AdoptAll takes fd over (the server closes it): no cleanup of ours.
 	buf := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
 	srv, err := New(AdoptAll([]InheritedFD{fd}, log), WithLoops(1), WithLogger(log), WithUDPGuard(g))
