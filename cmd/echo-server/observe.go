@@ -22,9 +22,11 @@ func splitMetrics(sockets []engine.Socket) (echo, obs []engine.Socket) {
 }
 
 // startMetrics serves metrics and health on every metrics socket, logging
-// a "serving" line for each. A metrics socket that is not a listening
-// stream socket is logged and closed, never echoed on.
-func startMetrics(socks []engine.Socket, src metrics.Source, health *metrics.Health, life lifecycle) *metrics.Server {
+// a "serving" line for each, and returns the server and the sockets it
+// serves. A metrics socket that is not a listening stream socket is logged
+// and closed, never echoed on.
+func startMetrics(socks []engine.Socket, src metrics.Source, health *metrics.Health, life lifecycle) (*metrics.Server, []engine.Socket) {
+	var served []engine.Socket
 	ms := metrics.New(src, health, metrics.Options{Version: buildVersion(), Logger: life.Logger})
 	for _, s := range socks {
 		ln, err := metrics.Listener(s)
@@ -34,9 +36,10 @@ func startMetrics(socks []engine.Socket, src metrics.Source, health *metrics.Hea
 			continue
 		}
 		ms.Serve(ln)
+		served = append(served, s)
 		life.log("serving", "name", s.Name, "network", s.Network(), "addr", s.Addr, "try", curlCommand(s))
 	}
-	return ms
+	return ms, served
 }
 
 // curlCommand is a curl line that reads the metrics socket s.

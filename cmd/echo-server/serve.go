@@ -27,8 +27,11 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	health := &metrics.Health{}
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()))
+	var observed []engine.Socket // the metrics sockets served
 	if err == nil {
-		defer startMetrics(metricsSockets, srv, health, life).Close()
+		var ms *metrics.Server
+		ms, observed = startMetrics(metricsSockets, srv, health, life)
+		defer ms.Close()
 		err = srv.Start()
 	}
 	if err != nil {
@@ -38,7 +41,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
-	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats()))
+	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed))
 	health.SetReady(true)
 	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
@@ -69,10 +72,13 @@ func lifecycleLevel(sockets []engine.Socket) slog.Level {
 }
 
 // socketList is "tcp4 127.0.0.1:3000 (echo), unix /run/echo/stream.sock (echo)".
-func socketList(stats []engine.SocketStats) string {
+func socketList(stats []engine.SocketStats, observed []engine.Socket) string {
 	var parts []string
 	for _, st := range stats {
 		parts = append(parts, fmt.Sprintf("%s %s (%s)", st.Network, st.Addr, st.Name))
+	}
+	for _, s := range observed {
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", s.Network(), s.Addr, s.Name))
 	}
 	return strings.Join(parts, ", ")
 }
