@@ -161,7 +161,7 @@ func checkVerdict(t *testing.T, ns *netns, f *forger, g *guarded, tc sourceCase,
 func checkRefusalLog(t *testing.T, g *guarded, first map[RefuseReason]string) {
 	t.Helper()
 	for r, src := range first {
-		lines := g.log.lines("datagram not answered", "reason="+r.String())
+		lines := g.log.Lines("datagram not answered", "reason="+r.String())
 		if len(lines) != 1 || !strings.Contains(lines[0], "source="+src) {
 			t.Errorf("%s: log lines for %v: %q, want one naming source=%s", g.addr, r, lines, src)
 		}

@@ -1,16 +1,14 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/echotest"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,7 +19,7 @@ import (
 type guarded struct {
 	srv  *Server
 	addr netip.AddrPort
-	log  *lockedBuffer
+	log  *echotest.LockedBuffer
 }
 
 // startGuarded serves url (or, for "dual", a dual-stack [::]:0 socket as
@@ -41,7 +39,7 @@ func startGuarded(t testing.TB, ns *netns, url string, g UDPGuard) *guarded {
 		t.Fatal(err)
 	}
 	// AdoptAll takes fd over (the server closes it): no cleanup of ours.
-	buf := &lockedBuffer{}
+	buf := &echotest.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
 	srv, err := New(AdoptAll([]InheritedFD{fd}, log), WithLoops(1), WithLogger(log), WithUDPGuard(g))
 	if err != nil {
@@ -142,38 +140,4 @@ func readWithin(c *net.UDPConn, buf []byte, d time.Duration) ([]byte, bool) {
 	_ = c.SetReadDeadline(time.Now().Add(d))
 	n, err := c.Read(buf)
 	return buf[:n], err == nil
-}
-
-// lockedBuffer is a log sink that several goroutines may write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines returns the log lines that contain every one of subs.
-func (l *lockedBuffer) lines(subs ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, line := range strings.Split(l.b.String(), "\n") {
-		if containsAll(line, subs) {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-func containsAll(s string, subs []string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }

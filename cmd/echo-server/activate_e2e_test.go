@@ -11,17 +11,6 @@ import (
 	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
-// needTool skips the test (fails it under CI=true) with what to install when a
-// tool is missing.
-func needTool(t *testing.T, tool, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(tool)
-	if err != nil {
-		echotest.Skip(t, "%s not found: apt-get install %s (.ci/install-deps does)", tool, pkg)
-	}
-	return path
-}
-
 // freePort returns a port that was free on addr a moment ago.
 func freePort(t *testing.T, network, host string) int {
 	t.Helper()
@@ -45,7 +34,7 @@ func freePort(t *testing.T, network, host string) int {
 // systemd-socket-activate, once with stream sockets and once with
 // --datagram, every family named with --fdname.
 func TestSystemdSocketActivate(t *testing.T) {
-	ssa := needTool(t, "systemd-socket-activate", "systemd")
+	ssa := echotest.NeedTool(t, "systemd-socket-activate", "systemd")
 	for _, run := range []struct {
 		name     string
 		flags    []string
@@ -98,8 +87,8 @@ func activationSocket(t *testing.T, family, dir string) testSocket {
 // still echoes on the sockets it inherited from the host namespace, while a
 // connection opened from its namespace to a host listener fails.
 func TestEmptyNetworkNamespace(t *testing.T) {
-	unshare := needTool(t, "unshare", "util-linux")
-	nsenter := needTool(t, "nsenter", "util-linux")
+	unshare := echotest.NeedTool(t, "unshare", "util-linux")
+	nsenter := echotest.NeedTool(t, "nsenter", "util-linux")
 	dir := shortDir(t)
 	socks := []testSocket{listenFamily(t, "tcp4", dir), listenFamily(t, "udp6", dir), listenFamily(t, "unix", dir)}
 	files, names := filesAndNames(socks)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // cliRun runs the built binary with args and returns its exit code and output.
@@ -139,7 +141,7 @@ func TestHelpListsEachFlagOnce(t *testing.T) {
 // failure, exit 1. It runs in a network namespace of its own (unshare -n),
 // so the lookup fails there without a query leaving the machine.
 func TestUnresolvableName(t *testing.T) {
-	unshare := needTool(t, "unshare", "util-linux")
+	unshare := echotest.NeedTool(t, "unshare", "util-linux")
 	code, _, stderr := cliRun(t, exec.Command(unshare, "-n", binary, "--listen", "tcp://echo-test.invalid:1"))
 	if code != 1 || !strings.Contains(stderr, "cannot resolve echo-test.invalid") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
@@ -198,7 +200,7 @@ func portOf(t *testing.T, addr string) int {
 // TestManPage: the generated man page is valid troff (groff -ww reports
 // every warning) and holds the sections an operator looks for.
 func TestManPage(t *testing.T) {
-	groff := needTool(t, "groff", "groff-base")
+	groff := echotest.NeedTool(t, "groff", "groff-base")
 	_, man, _ := cliRun(t, execServer("--man"))
 	cmd := exec.Command(groff, "-man", "-ww", "-z")
 	cmd.Stdin = strings.NewReader(man)

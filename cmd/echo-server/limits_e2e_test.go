@@ -171,7 +171,7 @@ func TestNonReadingClients(t *testing.T) {
 	if testing.Short() {
 		echotest.Skip(t, "-short: pushes 100 x 64 MiB")
 	}
-	needTool(t, "socat", "socat")
+	echotest.NeedTool(t, "socat", "socat")
 	p, addr := startTCP(t, "--loops", "2")
 	// The pushers are socat processes, so that the race-instrumented test
 	// process measures only the well-behaved client.

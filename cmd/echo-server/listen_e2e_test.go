@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // TestListenNamesAndDualStack: localhost is resolved (tcp6:// to ::1), and
@@ -94,7 +96,7 @@ func staleSocket(t *testing.T, path string) {
 // (by sh, with socat), gets its hello back: abstract unix datagram sockets
 // and dual-stack wildcards included.
 func TestTryCommands(t *testing.T) {
-	needTool(t, "socat", "socat")
+	echotest.NeedTool(t, "socat", "socat")
 	dir := shortDir(t)
 	urls := []string{"tcp://:0", "udp4://127.0.0.1:0", "udp://:0", "unix://" + dir + "/s.sock",
 		"unix://@" + dir[1:] + "-s", "unixgram://" + dir + "/g.sock", "unixgram://@" + dir[1:] + "-g"}

@@ -34,9 +34,9 @@ const (
 // root, and SIGTERM ends it with status 0.
 func TestPodmanKubePlay(t *testing.T) {
 	needFleetTools(t)
-	needTool(t, "podman", "podman")
-	needTool(t, "runc", "runc")
-	needTool(t, "catatonit", "catatonit")
+	echotest.NeedTool(t, "podman", "podman")
+	echotest.NeedTool(t, "runc", "runc")
+	echotest.NeedTool(t, "catatonit", "catatonit")
 	host, client := newPodNet(t)
 	buildImage(t)
 	play := func(args ...string) *exec.Cmd {

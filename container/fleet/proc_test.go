@@ -1,39 +1,21 @@
 package fleet
 
 import (
-	"bytes"
 	"errors"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
-
-// logBuffer collects a child's stderr while the test reads it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // proc is a started child process.
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	stderr *logBuffer
+	stderr *echotest.LockedBuffer
 	exited chan struct{}
 	err    error
 }
@@ -42,7 +24,7 @@ type proc struct {
 // it is still running, and prints its log if the test failed.
 func start(t *testing.T, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: cmd, stderr: &logBuffer{}, exited: make(chan struct{})}
+	p := &proc{name: name, cmd: cmd, stderr: &echotest.LockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

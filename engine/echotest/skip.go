@@ -2,6 +2,7 @@ package echotest
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -15,4 +16,15 @@ func Skip(t testing.TB, format string, args ...any) {
 		t.Fatalf("CI=true, and a prerequisite is missing: "+format, args...)
 	}
 	t.Skipf(format, args...)
+}
+
+// NeedTool returns the path of tool, or skips t (fails it under CI=true)
+// naming the Debian package pkg to install.
+func NeedTool(t testing.TB, tool, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(tool)
+	if err != nil {
+		Skip(t, "%s not found: apt-get install %s (.ci/install-deps does)", tool, pkg)
+	}
+	return path
 }
