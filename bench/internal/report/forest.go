@@ -180,8 +180,9 @@ func (s series) add(p *plot.Plot, d dots, lo, hi *float64) error {
 	return nil
 }
 
-// addNA writes each row's n/a note at the left edge, x, where the rows
-// have no whiskers.
+// addNA writes each row's n/a note right-aligned at the right edge, x:
+// the peers that are there sit near 1, and the note must not cover their
+// whiskers (at the left edge it covered C's in the unixgram row).
 func addNA(p *plot.Plot, t *Table, ss []series, x float64) error {
 	var at plotter.XYs
 	var notes []string
@@ -202,8 +203,9 @@ func addNA(p *plot.Plot, t *Table, ss []series, x float64) error {
 		l.TextStyle[i].Color = color.Gray{Y: 60}
 		l.TextStyle[i].Font.Size = vg.Points(12)
 		l.TextStyle[i].YAlign = text.YCenter
+		l.TextStyle[i].XAlign = text.XRight
 	}
-	l.Offset = vg.Point{X: vg.Points(6)}
+	l.Offset = vg.Point{X: vg.Points(-6)}
 	p.Add(l)
 	return nil
 }
@@ -259,7 +261,7 @@ func forest(t *Table, ss []series) (*plot.Plot, error) {
 		}
 	}
 	lo, hi = tickBelow(lo/1.03), tickAbove(hi*1.03)
-	if err := addNA(p, t, ss, lo); err != nil {
+	if err := addNA(p, t, ss, hi); err != nil {
 		return nil, err
 	}
 	n := float64(len(t.Workloads))
