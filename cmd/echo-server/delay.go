@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/echo-activation/echo-server/engine"
@@ -29,17 +27,6 @@ func holdOpen(cfg *config, life lifecycle, srv *engine.Server, n *notifier, sigs
 	n.stopping(cfg.delay + cfg.drain)
 	timer := time.NewTimer(cfg.delay)
 	defer timer.Stop()
-	for {
-		select {
-		case <-timer.C:
-			return true
-		case s := <-sigs:
-			if s == syscall.SIGUSR1 {
-				logStats(life.Logger, slog.LevelInfo, srv, "SIGUSR1")
-				continue
-			}
-			secondSignal(life, srv, s)
-			return false
-		}
-	}
+	_, ok := untilSecondSignal(life, srv, sigs, timer.C)
+	return ok
 }

@@ -121,23 +121,35 @@ func drain(cfg *config, life lifecycle, srv *engine.Server, n *notifier, sigs <-
 		defer cancel()
 		done <- srv.Shutdown(ctx)
 	}()
+	err, ok := untilSecondSignal(life, srv, sigs, done)
+	if !ok {
+		return exitFailure
+	}
+	var drainErr *engine.DrainError
+	if errors.As(err, &drainErr) {
+		life.Warn("drain time over, closed the remaining connections", "open", drainErr.Open, "drain", cfg.drain)
+	}
+	logStats(life.Logger, life.level, srv, "final")
+	life.log("stopped", "reason", reason)
+	return exitOK
+}
+
+// untilSecondSignal waits for a value from ch while the server stops,
+// logging the counters on SIGUSR1. It reports false, without a value, when
+// a second SIGINT/SIGTERM came first: the process then exits at once.
+func untilSecondSignal[T any](life lifecycle, srv *engine.Server, sigs <-chan os.Signal, ch <-chan T) (T, bool) {
 	for {
 		select {
-		case err := <-done:
-			var drainErr *engine.DrainError
-			if errors.As(err, &drainErr) {
-				life.Warn("drain time over, closed the remaining connections", "open", drainErr.Open, "drain", cfg.drain)
-			}
-			logStats(life.Logger, life.level, srv, "final")
-			life.log("stopped", "reason", reason)
-			return exitOK
+		case v := <-ch:
+			return v, true
 		case s := <-sigs:
 			if s == syscall.SIGUSR1 {
 				logStats(life.Logger, slog.LevelInfo, srv, "SIGUSR1")
 				continue
 			}
 			secondSignal(life, srv, s)
-			return exitFailure
+			var zero T
+			return zero, false
 		}
 	}
 }
