@@ -173,10 +173,13 @@ func signalName(s os.Signal) string {
 
 func logStats(log *slog.Logger, level slog.Level, srv *engine.Server, why string) {
 	for _, st := range srv.Stats() {
-		log.Log(context.Background(), level, "stats", "why", why, "name", st.Name, "accepted", st.Accepted, "open", st.Open,
+		args := []any{"why", why, "name", st.Name, "accepted", st.Accepted, "open", st.Open,
 			"rejected", st.Rejected, "idle_closed", st.IdleClosed, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut,
-			"datagrams_in", st.DatagramsIn, "datagrams_out", st.DatagramsOut,
-			"dropped", st.Dropped, "refused", refusedCounts(st), "errors", st.Errors)
+			"datagrams_in", st.DatagramsIn, "datagrams_out", st.DatagramsOut, "dropped", st.Dropped}
+		if refused := refusedCounts(st); refused != "" {
+			args = append(args, "refused", refused) // UDP sockets only
+		}
+		log.Log(context.Background(), level, "stats", append(args, "errors", st.Errors)...)
 	}
 }
 
