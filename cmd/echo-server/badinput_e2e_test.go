@@ -88,13 +88,3 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
-
-func withoutListenVars(env []string) []string {
-	var out []string
-	for _, e := range env {
-		if !strings.HasPrefix(e, "LISTEN_") {
-			out = append(out, e)
-		}
-	}
-	return out
-}

@@ -131,6 +131,6 @@ func (p *proc) terminate(t *testing.T) int {
 // execServer is the server started directly, with args.
 func execServer(args ...string) *exec.Cmd {
 	cmd := exec.Command(binary, args...)
-	cmd.Env = withoutListenVars(os.Environ())
+	cmd.Env = echotest.WithoutListenVars(os.Environ())
 	return cmd
 }

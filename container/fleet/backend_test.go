@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // The ports every host serves: the echo (TCP and UDP) and the metrics and
@@ -44,9 +46,6 @@ type backend struct {
 	starts []*proc // every process so far, for their logs
 }
 
-// activationWrapper execs the server with LISTEN_PID set to its own pid.
-const activationWrapper = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
-
 var heldNames = []string{"tcp", "udp", "metrics"}
 
 // startBackend starts host i's server and returns it running.
@@ -68,15 +67,13 @@ func (b *backend) start(t *testing.T) {
 	ns := b.net.hosts[b.index]
 	var cmd *exec.Cmd
 	if b.mode == heldSockets {
-		cmd = b.net.command(ns, "sh", append([]string{"-c", activationWrapper, serverBinary}, b.args...)...)
-		cmd.ExtraFiles = b.held
-		cmd.Env = append(withoutListenVars(os.Environ()), fmt.Sprintf("LISTEN_FDS=%d", len(b.held)),
-			"LISTEN_FDNAMES="+strings.Join(heldNames, ":"))
+		act := echotest.Activation{Files: b.held, Names: heldNames, Prefix: b.net.enter(ns)}
+		cmd = act.Command(serverBinary, b.args...)
 	} else {
 		listen := []string{"--listen", fmt.Sprintf("tcp://0.0.0.0:%d", echoPort), "--listen", fmt.Sprintf("udp://0.0.0.0:%d", echoPort),
 			"--metrics-listen", fmt.Sprintf("tcp://0.0.0.0:%d", healthPort)}
 		cmd = b.net.command(ns, serverBinary, append(listen, b.args...)...)
-		cmd.Env = withoutListenVars(os.Environ())
+		cmd.Env = echotest.WithoutListenVars(os.Environ())
 	}
 	b.cur = start(t, fmt.Sprintf("%s start %d", b.name(), len(b.starts)+1), cmd)
 	b.starts = append(b.starts, b.cur)
@@ -161,14 +158,4 @@ func listenFile(network, addr string) (*os.File, error) {
 	}
 	defer ln.Close()
 	return ln.(*net.TCPListener).File()
-}
-
-func withoutListenVars(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "LISTEN_") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

@@ -120,7 +120,14 @@ func (f *fleetNet) sysctl(t *testing.T, ns string, settings ...string) {
 // command runs name in the network namespace ns. nsenter execs in place, so
 // the pid is the command's own (LISTEN_PID stays right).
 func (f *fleetNet) command(ns, name string, args ...string) *exec.Cmd {
-	return exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns, "--", name}, args...)...)
+	argv := append(append(f.enter(ns), name), args...)
+	return exec.Command(argv[0], argv[1:]...)
+}
+
+// enter is the command prefix that execs the rest in network namespace ns
+// (nsenter does not fork for a network namespace: the pid stays).
+func (f *fleetNet) enter(ns string) []string {
+	return []string{"nsenter", "--net=/run/netns/" + ns, "--"}
 }
 
 // inNetns runs fn on an OS thread that has joined the network namespace ns.

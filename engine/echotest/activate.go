@@ -56,7 +56,7 @@ func (a Activation) Command(server string, args ...string) *exec.Cmd {
 	argv = append(append([]string{}, a.Prefix...), argv...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.ExtraFiles = a.Files
-	cmd.Env = append(withoutListenVars(os.Environ()), fmt.Sprintf("LISTEN_FDS=%d", len(a.Files)))
+	cmd.Env = append(WithoutListenVars(os.Environ()), fmt.Sprintf("LISTEN_FDS=%d", len(a.Files)))
 	if a.Names != nil {
 		cmd.Env = append(cmd.Env, "LISTEN_FDNAMES="+strings.Join(a.Names, ":"))
 	}
@@ -68,9 +68,9 @@ func (a Activation) Command(server string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// withoutListenVars drops LISTEN_* from env, so that a test run under
+// WithoutListenVars drops LISTEN_* from env, so that a test run under
 // socket activation does not hand its own activation to the server.
-func withoutListenVars(env []string) []string {
+func WithoutListenVars(env []string) []string {
 	var out []string
 	for _, e := range env {
 		if !strings.HasPrefix(e, "LISTEN_") {
