@@ -36,18 +36,13 @@ func (e *DrainError) Error() string {
 
 func (e *DrainError) Unwrap() error { return e.Err }
 
-func (s *Server) isStopping() bool {
-	select {
-	case <-s.stopping:
-		return true
-	default:
-		return false
-	}
-}
+func (s *Server) isStopping() bool    { return isClosed(s.stopping) }
+func (s *Server) isAcceptEnded() bool { return isClosed(s.acceptEnded) }
 
-func (s *Server) isAcceptEnded() bool {
+// isClosed reports, without waiting, whether ch is closed.
+func isClosed(ch <-chan struct{}) bool {
 	select {
-	case <-s.acceptEnded:
+	case <-ch:
 		return true
 	default:
 		return false
