@@ -197,7 +197,15 @@ func startServerWith(t testing.TB, opts []Option, urls ...string) (*Server, []So
 		fds = append(fds, fd)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(AdoptAll(fds, log), append([]Option{WithLoops(2), WithLogger(log)}, opts...)...)
+	srv := serveFDs(t, fds, log, append([]Option{WithLoops(2)}, opts...)...)
+	return srv, srv.Stats()
+}
+
+// serveFDs adopts fds (the server takes them over) and starts a server on
+// them that logs to log; the test's cleanup shuts it down.
+func serveFDs(t testing.TB, fds []InheritedFD, log *slog.Logger, opts ...Option) *Server {
+	t.Helper()
+	srv, err := New(AdoptAll(fds, log), append([]Option{WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,5 +217,5 @@ func startServerWith(t testing.TB, opts []Option, urls ...string) (*Server, []So
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-	return srv, srv.Stats()
+	return srv
 }

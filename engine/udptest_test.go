@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -38,21 +37,10 @@ func startGuarded(t testing.TB, ns *netns, url string, g UDPGuard) *guarded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// AdoptAll takes fd over (the server closes it): no cleanup of ours.
+	// serveFDs hands fd to the server, which closes it: no cleanup of ours.
 	buf := &echotest.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	srv, err := New(AdoptAll([]InheritedFD{fd}, log), WithLoops(1), WithLogger(log), WithUDPGuard(g))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := serveFDs(t, []InheritedFD{fd}, log, WithLoops(1), WithUDPGuard(g))
 	return &guarded{srv: srv, addr: netip.MustParseAddrPort(srv.Stats()[0].Addr), log: buf}
 }
 
