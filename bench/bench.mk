@@ -3,7 +3,7 @@ BENCH_BIN    := bench/bin
 BENCH_CFLAGS := -O2 -Wall -Wextra
 BENCH_REPS   ?= 5
 
-.PHONY: bench bench-quick bench-bins bench-setup bench-startup bench-multicore soak
+.PHONY: bench bench-quick bench-ab bench-bins bench-setup bench-startup bench-multicore soak
 
 # The whole matrix, BENCH_REPS runs per cell (default 5, the fewest the paired verdicts need): writes bench/results/<date>-<host>[-N].{md,jsonl,png}.
 bench: build bench-bins
@@ -13,6 +13,18 @@ bench: build bench-bins
 bench-quick: build bench-bins
 	$(BENCH_BIN)/benchrun -profile quick -reps 1 -duration 500ms -warmup 100ms \
 		-out $(BENCH_BIN)/quick -command "make bench-quick"
+
+# A/B of the project against a baseline, paired per repetition, on the cells an A/B is judged on
+# (pingpong, flood, connrate C=1/C=50, UDP, unix): BASE=<git rev> builds that revision as the
+# baseline; without BASE the baseline is this build with BASE_ARGS (e.g. BASE_ARGS=--confine=off).
+BASE      ?=
+BASE_ARGS ?=
+BASE_BIN  := $(if $(BASE),$(BENCH_BIN)/echo-server-base,$(BIN))
+bench-ab: build bench-bins
+	$(if $(BASE),rm -rf $(BENCH_BIN)/base-src && mkdir -p $(BENCH_BIN)/base-src && git archive $(BASE) | tar -x -C $(BENCH_BIN)/base-src && \
+	  cd $(BENCH_BIN)/base-src && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(abspath $(BASE_BIN)) ./cmd/echo-server)
+	$(BENCH_BIN)/benchrun -profile ab -reps $(BENCH_REPS) -servers echo-server,echo-server-base,gnet-native,gnet-native-2,c \
+	  -baseline $(BASE_BIN) -baseline-args "$(BASE_ARGS)" -command "make bench-ab BASE=$(BASE) BASE_ARGS=$(BASE_ARGS) BENCH_REPS=$(BENCH_REPS)"
 
 # Cold start with six inherited sockets: exec to READY=1 and to the first echo (root: it starts
 # the server as PID 1 of a new PID namespace so that LISTEN_PID is right without a shell);

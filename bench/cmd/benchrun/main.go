@@ -34,6 +34,7 @@ type options struct {
 	reps                               int
 	seed                               uint64 // of the server order; 0 when rewriting a report (unknown)
 	r                                  runner
+	base                               baseline // the A/B baseline, if any
 }
 
 func main() {
@@ -69,7 +70,7 @@ func warnIfLoaded(warning string) {
 
 func parseFlags() options {
 	var o options
-	flag.StringVar(&o.profile, "profile", "full", "full (the issue's matrix) or quick (smoke subset)")
+	flag.StringVar(&o.profile, "profile", "full", "full (the issue's matrix), quick (smoke subset) or ab (the cells an A/B of the project is judged on)")
 	flag.IntVar(&o.reps, "reps", 5, "repetitions of each cell (the paired verdicts need at least 5)")
 	flag.Uint64Var(&o.seed, "seed", 0, "seed of the shuffled server order (default: from the clock; the record states it)")
 	flag.DurationVar(&o.r.duration, "duration", 1500*time.Millisecond, "measured time per run")
@@ -79,12 +80,15 @@ func parseFlags() options {
 	flag.StringVar(&o.r.serverCPU, "server-cpu", "0", "taskset CPU list for servers")
 	flag.StringVar(&o.r.loadCPU, "load-cpu", "1", "taskset CPU list for the load generator")
 	flag.StringVar(&o.r.nice, "nice", "-10", "niceness of servers and loadgen (negative needs root; nice only warns without)")
+	flag.StringVar(&o.base.path, "baseline", "", "an A/B baseline of the project (another build), run as "+baseName+" and paired with it")
+	baseArgs := flag.String("baseline-args", "", "extra flags for the baseline (space separated), e.g. --confine=off with -baseline bin/echo-server")
 	flag.StringVar(&o.names, "servers", "", "comma-separated servers to run (default all)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the results files")
 	flag.StringVar(&o.command, "command", "", "the command line to record in the results (default benchrun's own; with -report, give the command of the run)")
 	flag.StringVar(&o.only, "report", "", "only rewrite the .md and .png of this .jsonl file")
 	flag.StringVar(&o.combine, "combine", "", "pool the .jsonl files given as arguments into this .jsonl (repetitions renumbered) and report it")
 	flag.Parse()
+	o.base.args = strings.Fields(*baseArgs)
 	if o.command == "" {
 		o.command = strings.Join(os.Args, " ")
 	}
@@ -94,10 +98,13 @@ func parseFlags() options {
 // run executes the matrix, appending each record to jsonl as it comes.
 func run(o options, jsonl string) ([]loadgen.Result, error) {
 	cells := fullMatrix()
-	if o.profile == "quick" {
+	switch o.profile {
+	case "quick":
 		cells = quickMatrix()
+	case "ab":
+		cells = abMatrix()
 	}
-	srvs := pick(servers(o.r.project), o.names)
+	srvs := pick(servers(o.r.project, o.base), o.names)
 	if err := preflight(o, srvs); err != nil {
 		return nil, err
 	}

@@ -53,3 +53,19 @@ func quickMatrix() []cell {
 		{loadgen.Dgram, "unixgram", 50, 64},
 	}
 }
+
+// abMatrix is what an A/B of two builds of the project is judged on:
+// pingpong at 1 and 50 connections, flood, connrate C=1 and C=50, UDP, and
+// the two unix cells.
+func abMatrix() []cell {
+	return []cell{
+		{loadgen.PingPong, "tcp", 1, 64},
+		{loadgen.PingPong, "tcp", 50, 64},
+		{loadgen.Flood, "tcp", 50, 4096},
+		{loadgen.ConnRate, "tcp", 1, 64},
+		{loadgen.ConnRate, "tcp", 50, 64},
+		{loadgen.Dgram, "udp", 50, 64},
+		{loadgen.PingPong, "unix", 50, 64},
+		{loadgen.Dgram, "unixgram", 50, 64},
+	}
+}

@@ -10,7 +10,7 @@ func TestMatrixCoversTheIssue(t *testing.T) {
 	if len(cells) != 15 {
 		t.Fatalf("full matrix has %d cells, want 15", len(cells))
 	}
-	all := servers("bin/echo-server")
+	all := servers("bin/echo-server", baseline{})
 	if n := countRuns(cells, all); n != 87 {
 		t.Fatalf("%d runs per repetition, want 87 (6 servers × 15 cells; the two gnets and nbio lack unixgram)", n)
 	}
@@ -20,7 +20,7 @@ func TestMatrixCoversTheIssue(t *testing.T) {
 }
 
 func TestOrderShufflesReproducibly(t *testing.T) {
-	all := servers("p")
+	all := servers("p", baseline{})
 	firsts := map[string]bool{}
 	predecessors := map[string]bool{} // who runs right before gnet-native-2
 	for rep := 1; rep <= 5; rep++ {

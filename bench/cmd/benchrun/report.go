@@ -16,7 +16,7 @@ import (
 
 func writeReport(o options, base string, results []loadgen.Result) error {
 	t := report.Aggregate(results)
-	t.PutFirst("echo-server", "gnet-native", controlName, "c", "nbio", "stdlib") // the same order, and chart colours, in every record
+	t.PutFirst("echo-server", baseName, "gnet-native", controlName, "c", "nbio", "stdlib") // the same order, and chart colours, in every record
 	spec := report.ChartSpec{Project: "echo-server", Reference: "gnet-native", Control: controlIfRun(t), Host: o.host}
 	if err := report.Chart(base+".png", t, spec); err != nil {
 		return err
@@ -30,7 +30,7 @@ func writeReport(o options, base string, results []loadgen.Result) error {
 	return report.Markdown(f, t, report.Meta{
 		Command: o.command, Machine: o.machine, Load: load, Warning: warning, Host: o.host, Date: startedAt(results),
 		Settings: settings(o), Project: "echo-server", Reference: "gnet-native", Baseline: "c", Control: controlIfRun(t),
-		Chart: filepath.Base(base + ".png"),
+		Before: baseIfRun(t), Chart: filepath.Base(base + ".png"),
 	})
 }
 
@@ -141,4 +141,12 @@ func recordedHeader(md string) header {
 		}
 	}
 	return h
+}
+
+// baseIfRun is the A/B baseline's name when it ran, else "".
+func baseIfRun(t *report.Table) string {
+	if slices.Contains(t.Servers, baseName) {
+		return baseName
+	}
+	return ""
 }

@@ -22,22 +22,27 @@ func (s server) serves(network string) bool {
 // controlName is the second copy of gnet-native.
 const controlName = "gnet-native-2"
 
+// baseName is the project's A/B baseline (-baseline): another build, or the
+// same build with other flags (-baseline-args), run as a server of its own
+// in the shuffled order and paired with the project per repetition.
+const baseName = "echo-server-base"
+
+// baseline is the A/B baseline's binary and extra flags; a zero path means none.
+type baseline struct {
+	path string
+	args []string
+}
+
 // servers lists every server; project is the one under test, started the
 // way it is deployed.
-func servers(project string) []server {
+func servers(project string, base baseline) []server {
 	peer := func(name string) func(string, string, string) []string {
 		return func(bins, network, addr string) []string {
 			return []string{filepath.Join(bins, name), "-net", network, "-addr", addr}
 		}
 	}
-	return []server{
-		{Name: "echo-server", nets: "tcp udp unix unixgram", argv: func(_, network, addr string) []string {
-			a := []string{"systemd-socket-activate", "-E", "GOMAXPROCS=1"}
-			if network == "udp" || network == "unixgram" {
-				a = append(a, "--datagram")
-			}
-			return append(a, "-l", addr, project, "--loops", "1")
-		}},
+	ss := []server{
+		{Name: "echo-server", nets: "tcp udp unix unixgram", argv: activated(project, nil)},
 		{Name: "gnet-native", nets: "tcp udp unix", argv: peer("gnetnative")},
 		// The same server again, the A/A control: how far two identical
 		// servers drift apart on this machine (see report/paired.go).
@@ -51,6 +56,23 @@ func servers(project string) []server {
 		}},
 		{Name: "stdlib", nets: "tcp udp unix unixgram", argv: peer("stdlib")},
 		{Name: "nbio", nets: "tcp udp unix", argv: peer("nbio")},
+	}
+	if base.path != "" {
+		ss = append(ss, server{Name: baseName, nets: "tcp udp unix unixgram", argv: activated(base.path, base.args)})
+	}
+	return ss
+}
+
+// activated starts bin as it is deployed: under systemd-socket-activate,
+// one loop, GOMAXPROCS=1, with extra flags after those.
+func activated(bin string, extra []string) func(string, string, string) []string {
+	return func(_, network, addr string) []string {
+		a := []string{"systemd-socket-activate", "-E", "GOMAXPROCS=1"}
+		if network == "udp" || network == "unixgram" {
+			a = append(a, "--datagram")
+		}
+		a = append(a, "-l", addr, bin, "--loops", "1")
+		return append(a, extra...)
 	}
 }
 

@@ -20,6 +20,7 @@ type Meta struct {
 	Reference string // gnet-native
 	Baseline  string // the C peers
 	Control   string // a second copy of Reference (A/A control), or ""
+	Before    string // an A/B baseline of Project (another build or other flags), or ""
 	Chart     string // file name of the PNG, relative to the markdown
 }
 
@@ -74,10 +75,17 @@ func paired(b *strings.Builder, t *Table, m Meta) {
 		fmt.Fprintf(b, " A/A: %s ÷ %s | CPU | verdict |", m.Control, m.Reference)
 		cols += 3
 	}
+	if m.Before != "" {
+		fmt.Fprintf(b, " A/B: %s ÷ %s | CPU | verdict |", m.Project, m.Before)
+		cols += 3
+	}
 	b.WriteString("\n|---|" + strings.Repeat("---:|", cols-1) + "\n")
 	pairs := [][2]string{{m.Project, m.Reference}, {m.Project, m.Baseline}} // server, reference
 	if m.Control != "" {
 		pairs = append(pairs, [2]string{m.Control, m.Reference})
+	}
+	if m.Before != "" {
+		pairs = append(pairs, [2]string{m.Project, m.Before})
 	}
 	for _, w := range t.Workloads {
 		fmt.Fprintf(b, "| %s |", w)
