@@ -53,9 +53,9 @@ const (
 	DefaultBurst = 2000
 )
 
-// DefaultEntries is the default table size: 65536 sources, 2 MiB. With
-// the default cap, reaching it takes tens of thousands of distinct sources
-// holding connections at once.
+// DefaultEntries is the default table size: 65536 sources, 2 MiB. Its
+// first table_full refusal takes about 26000 distinct sources holding
+// connections at once (see the package documentation).
 const DefaultEntries = 1 << 16
 
 // MaxEntries bounds Config.Entries (512 MiB of table).
