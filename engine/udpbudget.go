@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/echo-activation/echo-server/engine/gcra"
+
 // The third rule of the UDP guard caps reflection: however many forged
 // datagrams name one victim address (on any ports), the replies sent to that
 // address stay within a budget of `rate` per second after a burst of
@@ -26,33 +28,22 @@ type budgetEntry struct {
 
 // budgetTable is not safe for concurrent use (one per datagram loop).
 type budgetTable struct {
-	sets      [][2]budgetEntry
-	overflow  int64 // tat of the bucket shared by addresses the table cannot hold
-	interval  int64 // ns per reply at the budget rate
-	tolerance int64 // burst * interval: how far tat may run ahead of now
+	sets     [][2]budgetEntry
+	overflow int64 // tat of the bucket shared by addresses the table cannot hold
+	rate     gcra.Rate
 }
 
 // budgetTableBytes is the table's memory, allocated once.
 const budgetTableBytes = budgetSets * 2 * 16
 
 func newBudgetTable(rate, burst int) *budgetTable {
-	interval := max(int64(1e9)/int64(rate), 1)
-	return &budgetTable{
-		sets:     make([][2]budgetEntry, budgetSets),
-		interval: interval, tolerance: interval * int64(burst),
-	}
+	return &budgetTable{sets: make([][2]budgetEntry, budgetSets), rate: gcra.Every(int64(1e9)/int64(rate), burst)}
 }
 
 // allow spends one reply of the budget of the address with key at now; it
 // reports false, spending nothing, when the budget is used up.
 func (b *budgetTable) allow(key uint64, now int64) bool {
-	tat := b.bucket(max(key, 1), key>>52&(budgetSets-1), now)
-	next := max(*tat, now) + b.interval
-	if next-now > b.tolerance {
-		return false
-	}
-	*tat = next
-	return true
+	return b.rate.Spend(b.bucket(max(key, 1), key>>52&(budgetSets-1), now), now)
 }
 
 // bucket finds the address's entry, claims a free one, or returns the

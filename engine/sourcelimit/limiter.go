@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"unsafe"
+
+	"github.com/echo-activation/echo-server/engine/gcra"
 )
 
 // Limiter holds the per-source state. A nil *Limiter limits nothing and
@@ -15,8 +17,7 @@ type Limiter struct {
 	seed        uint64
 	masks       masks
 	perSource   int32
-	interval    int64 // ns per connection at Rate; 0: no rate limit
-	tolerance   int64 // Burst * interval: how far tat may run ahead of now
+	rate        gcra.Rate // new connections per source; the zero Rate: no rate limit
 	logInterval int64
 }
 
@@ -32,8 +33,7 @@ func New(c Config) (*Limiter, error) {
 		perSource: int32(c.PerSource), logInterval: int64(c.LogInterval),
 	}
 	if c.Rate > 0 {
-		l.interval = max(int64(1e9/c.Rate), 1)
-		l.tolerance = l.interval * int64(c.Burst)
+		l.rate = gcra.Every(int64(1e9/c.Rate), c.Burst)
 	}
 	for i := range l.shards {
 		l.shards[i].slots = make([]entry, perShard)
@@ -56,7 +56,7 @@ func (l *Limiter) Acquire(src netip.Addr, now int64) (ok bool, reason Reason) {
 		return true, Admitted
 	}
 	key, loopback := l.masks.key(src)
-	rate := l.interval > 0 && !loopback
+	rate := l.rate.On() && !loopback
 	if l.perSource == 0 && !rate {
 		return true, Admitted
 	}
@@ -76,12 +76,8 @@ func (l *Limiter) admit(e *entry, now int64, rate bool) Reason {
 	case l.perSource > 0 && e.open >= l.perSource:
 		return PerSource
 	}
-	if rate {
-		next := max(e.tat, now) + l.interval
-		if next-now > l.tolerance {
-			return Rate
-		}
-		e.tat = next
+	if rate && !l.rate.Spend(&e.tat, now) {
+		return Rate
 	}
 	if l.perSource > 0 {
 		e.open++
