@@ -109,19 +109,18 @@ func map4(f byte, v0, v1, v2, v3 int) int {
 }
 
 func inetAddrs(b []byte) Header {
-	src := netip.AddrFrom4([4]byte(b[0:4]))
-	dst := netip.AddrFrom4([4]byte(b[4:8]))
-	return Header{
-		Source:      netip.AddrPortFrom(src, binary.BigEndian.Uint16(b[8:10])),
-		Destination: netip.AddrPortFrom(dst, binary.BigEndian.Uint16(b[10:12])),
-	}
+	return addrPorts(netip.AddrFrom4([4]byte(b[0:4])), netip.AddrFrom4([4]byte(b[4:8])), b[8:12])
 }
 
 func inet6Addrs(b []byte) Header {
-	src := netip.AddrFrom16([16]byte(b[0:16]))
-	dst := netip.AddrFrom16([16]byte(b[16:32]))
+	return addrPorts(netip.AddrFrom16([16]byte(b[0:16])), netip.AddrFrom16([16]byte(b[16:32])), b[32:36])
+}
+
+// addrPorts is the header of src and dst with the two big-endian ports
+// that follow them in a v2 address block.
+func addrPorts(src, dst netip.Addr, ports []byte) Header {
 	return Header{
-		Source:      netip.AddrPortFrom(src, binary.BigEndian.Uint16(b[32:34])),
-		Destination: netip.AddrPortFrom(dst, binary.BigEndian.Uint16(b[34:36])),
+		Source:      netip.AddrPortFrom(src, binary.BigEndian.Uint16(ports[0:2])),
+		Destination: netip.AddrPortFrom(dst, binary.BigEndian.Uint16(ports[2:4])),
 	}
 }
