@@ -1,11 +1,15 @@
 package proxyproto
 
-import "net/netip"
+import (
+	"net/netip"
+	"unsafe"
+)
 
-// Text addresses parsed from a byte slice without allocating (netip.ParseAddr
-// takes a string, and converting the slice would allocate). They accept
-// what netip.ParseAddr accepts for IPv4 and for IPv6 without a zone; the
-// tests check both against it.
+// Text addresses are parsed by netip.ParseAddr over a string that views the
+// byte slice (unsafe.String) rather than a copy, which would allocate per
+// header. The view is safe: on success netip keeps nothing of its input
+// (an IPv6 zone, which it would keep, is copied by it and refused here),
+// and on failure its error, the only thing that holds the view, is dropped.
 
 // decimal reads up to max leading decimal digits of s: their value and
 // how many there were.
@@ -20,110 +24,22 @@ func decimal(s []byte, max int) (v, n int) {
 // parseIPv4 parses dotted decimal: four fields of 0 to 255 without leading
 // zeros.
 func parseIPv4(s []byte) (netip.Addr, bool) {
-	var a [4]byte
-	for i := range a {
-		if i > 0 {
-			if len(s) == 0 || s[0] != '.' {
-				return netip.Addr{}, false
-			}
-			s = s[1:]
-		}
-		v, n := decimal(s, 3)
-		if n == 0 || v > 255 || (n > 1 && s[0] == '0') {
-			return netip.Addr{}, false
-		}
-		a[i], s = byte(v), s[n:]
-	}
-	return netip.AddrFrom4(a), len(s) == 0
+	a, ok := parseAddr(s)
+	return a, ok && a.Is4()
 }
 
-// hexGroup reads one to four hex digits: their value and count; n is 0 for
-// none or for more than four.
-func hexGroup(s []byte) (v, n int) {
-	for ; n < len(s) && n < 5; n++ {
-		d := unhex(s[n])
-		if d < 0 {
-			break
-		}
-		v = v<<4 | d
-	}
-	if n == 5 {
-		return 0, 0
-	}
-	return v, n
-}
-
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c - 'a' + 10)
-	case 'A' <= c && c <= 'F':
-		return int(c - 'A' + 10)
-	}
-	return -1
-}
-
-// parseIPv6 parses RFC 4291 text: eight groups, one "::" standing for one
-// or more zero groups, the last two groups optionally dotted IPv4.
+// parseIPv6 parses RFC 4291 text without a zone: eight groups, one "::"
+// standing for one or more zero groups, the last two groups optionally
+// dotted IPv4.
 func parseIPv6(s []byte) (netip.Addr, bool) {
-	var a [16]byte
-	j, ellipsis, ok := ipv6Groups(s, &a)
-	switch {
-	case !ok:
-		return netip.Addr{}, false
-	case ellipsis < 0:
-		return netip.AddrFrom16(a), j == 16
-	case j == 16:
-		return netip.Addr{}, false
-	}
-	n := 16 - j
-	copy(a[ellipsis+n:], a[ellipsis:j])
-	clear(a[ellipsis : ellipsis+n])
-	return netip.AddrFrom16(a), true
+	a, ok := parseAddr(s)
+	return a, ok && a.Is6() && a.Zone() == ""
 }
 
-// ipv6Groups fills a with the groups of s in order: it returns how many
-// bytes it filled and where the "::" was (-1: none).
-func ipv6Groups(s []byte, a *[16]byte) (j, ellipsis int, ok bool) {
-	ellipsis = -1
-	if len(s) >= 2 && s[0] == ':' && s[1] == ':' {
-		ellipsis, s = 0, s[2:]
+func parseAddr(s []byte) (netip.Addr, bool) {
+	if len(s) == 0 {
+		return netip.Addr{}, false
 	}
-	for len(s) > 0 {
-		v, n := hexGroup(s)
-		switch {
-		case n == 0 || j == 16:
-			return j, ellipsis, false
-		case n < len(s) && s[n] == '.':
-			return ipv6Tail(s, a, j, ellipsis)
-		}
-		a[j], a[j+1], j, s = byte(v>>8), byte(v), j+2, s[n:]
-		if len(s) == 0 {
-			break
-		}
-		if s[0] != ':' || len(s) == 1 {
-			return j, ellipsis, false
-		}
-		if s = s[1:]; s[0] == ':' {
-			if ellipsis >= 0 {
-				return j, ellipsis, false
-			}
-			ellipsis, s = j, s[1:]
-		}
-	}
-	return j, ellipsis, true
-}
-
-// ipv6Tail parses a dotted IPv4 ending at the end of s into the last 32
-// bits so far.
-func ipv6Tail(s []byte, a *[16]byte, j, ellipsis int) (int, int, bool) {
-	v4, ok := parseIPv4(s)
-	if !ok || j > 12 || (ellipsis < 0 && j != 12) {
-		return j, ellipsis, false
-	}
-	b := v4.As4()
-	copy(a[j:], b[:])
-	return j + 4, ellipsis, true
+	a, err := netip.ParseAddr(unsafe.String(&s[0], len(s)))
+	return a, err == nil
 }
