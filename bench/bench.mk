@@ -16,13 +16,13 @@ bench-quick: build bench-bins
 
 # A/B of the project against a baseline, paired per repetition, on the cells an A/B is judged on
 # (pingpong, flood, connrate C=1/C=50, UDP, unix): BASE=<git rev> builds that revision as the
-# baseline; without BASE the baseline is this build with BASE_ARGS (e.g. BASE_ARGS=--confine=off).
+# baseline with its own `make build`; without BASE the baseline is this build with BASE_ARGS (e.g. BASE_ARGS=--confine=off).
 BASE      ?=
 BASE_ARGS ?=
 BASE_BIN  := $(if $(BASE),$(BENCH_BIN)/echo-server-base,$(BIN))
 bench-ab: build bench-bins
 	$(if $(BASE),rm -rf $(BENCH_BIN)/base-src && mkdir -p $(BENCH_BIN)/base-src && git archive $(BASE) | tar -x -C $(BENCH_BIN)/base-src && \
-	  cd $(BENCH_BIN)/base-src && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(abspath $(BASE_BIN)) ./cmd/echo-server)
+	  $(MAKE) -C $(BENCH_BIN)/base-src build BIN=$(abspath $(BASE_BIN)) VERSION=$(BASE))
 	$(BENCH_BIN)/benchrun -profile ab -reps $(BENCH_REPS) -servers echo-server,echo-server-base,gnet-native,gnet-native-2,c \
 	  -baseline $(BASE_BIN) -baseline-args "$(BASE_ARGS)" -command "make bench-ab BASE=$(BASE) BASE_ARGS=$(BASE_ARGS) BENCH_REPS=$(BENCH_REPS)"
 
