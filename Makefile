@@ -26,7 +26,7 @@ test: deps test-go test-e2e
 test-go: deps build lint
 	$(GO) test -race -count=1 -p 1 -timeout 12m ./...
 	cd bench && $(GO) test -race -count=1 ./...
-	$(GO) test -run '^$$' -fuzz FuzzParseActivation -fuzztime 10s ./engine
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 10s ./engine/activation
 
 lint:
 	test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

@@ -45,7 +45,7 @@ func loopAccepted(srv *Server) int64 {
 func TestAcceptPaths(t *testing.T) {
 	for _, path := range acceptPaths {
 		t.Run(path.name, func(t *testing.T) {
-			dir := tempDir(t)
+			dir := echotest.TempDir(t)
 			srv, stats := startServerWith(t, path.opts, "tcp4://127.0.0.1:0", "tcp6://[::1]:0", "unix://"+dir+"/s.sock")
 			if got := len(srv.acceptors) == 3; got != path.loops {
 				t.Fatalf("%d listeners on the loops, want all: %v", len(srv.acceptors), path.loops)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package engine
 
 // Backpressure: the server reads a connection's next bytes only once the

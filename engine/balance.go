@@ -1,3 +1,5 @@
+//go:build linux
+
 package engine
 
 import "github.com/panjf2000/gnet/v2"

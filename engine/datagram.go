@@ -1,3 +1,5 @@
+//go:build linux
+
 package engine
 
 import (
@@ -6,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/echo-activation/echo-server/engine/udprules"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,8 +34,9 @@ type datagramLoop struct {
 	msgs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrAny
-	skip  []bool    // per datagram of the batch: no reply
-	guard *udpGuard // UDP sockets only: what not to answer (udpguard.go)
+	skip  []bool                       // per datagram of the batch: no reply
+	guard *udprules.Guard              // UDP sockets only: what not to answer
+	logs  [udprules.NumReasons]rateLog // one refusal line per reason per interval
 	// slab holds the batch's buffers. It is mapped directly rather than
 	// allocated from the Go heap: several MiB per socket would start the
 	// garbage collector during start-up, and untouched pages cost nothing.
@@ -51,7 +55,7 @@ func (s *Server) serveDatagram(sv *served) error {
 		return err
 	}
 	if sv.Domain != unix.AF_UNIX {
-		d.guard = newUDPGuard(s.opts.UDPGuard)
+		d.guard = udprules.New(s.opts.UDPGuard)
 	}
 	s.run(d, func() { d.run(s) })
 	return nil
@@ -166,7 +170,7 @@ func (d *datagramLoop) recv(fd uintptr) bool {
 func (d *datagramLoop) prepareReplies(s *Server) {
 	var in uint64
 	if d.guard != nil {
-		d.guard.tick()
+		d.guard.Tick()
 	}
 	for i := range d.n {
 		m := &d.msgs[i]
@@ -206,12 +210,14 @@ func (d *datagramLoop) refuse(s *Server, i int) bool {
 	case d.guard == nil:
 		return false
 	}
-	r := d.guard.check(&d.names[i], d.slab[i*d.size:i*d.size+int(m.Len)])
-	if r == answered {
+	r := d.guard.Check(&d.names[i], d.slab[i*d.size:i*d.size+int(m.Len)])
+	if r == udprules.Answered {
 		return false
 	}
 	d.sv.stats.refused[r].Add(1)
-	d.guard.logRefusal(s.log, d.sv.Name, r, &d.names[i])
+	if d.logs[r].due() {
+		s.log.Warn("datagram not answered", "socket", d.sv.Name, "reason", r.String(), "source", udprules.SourceString(&d.names[i]))
+	}
 	return true
 }
 

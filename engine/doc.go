@@ -1,15 +1,18 @@
+//go:build linux
+
 // Package engine serves an RFC 862 echo on every socket it is given: sockets
 // inherited through systemd socket activation (sd_listen_fds(3)) or created by
 // the caller from --listen URLs.
 //
 // The data path runs in one direction:
 //
-//	LISTEN_FDS / --listen -> fds -> Classify -> Adopt (F_DUPFD_CLOEXEC + O_NONBLOCK; the original is closed)
+//	LISTEN_FDS (package activation) / --listen (package listen) -> fds -> Classify -> Adopt (F_DUPFD_CLOEXEC + O_NONBLOCK; the original is closed)
 //	  -> stream listeners: in every gnet event loop's epoll; the loop accepts and opens inline
 //	       (fds low, or no private access: accept4 in Go -> enroller pool -> Client.EnrollContext)
 //	  -> connected streams (Accept=yes): enrolled in gnet directly
 //	  -> gnet event loops: OnTraffic echoes zero-copy; backpressure pauses reading
-//	  -> datagram sockets: a recvmmsg/sendmmsg loop whose receive buffers are the reply buffers
+//	  -> datagram sockets: a recvmmsg/sendmmsg loop whose receive buffers are the reply buffers;
+//	       package udprules decides which datagrams of a UDP socket go unanswered
 //	  -> vsock listeners: accepted and echoed in goroutines (gnet cannot adopt vsock)
 //
 // The socket named "metrics" never reaches the engine: the command hands it

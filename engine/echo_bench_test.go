@@ -32,7 +32,7 @@ func BenchmarkStreamEcho(b *testing.B) {
 func BenchmarkDatagramEcho(b *testing.B) {
 	for _, network := range []string{"udp4", "unixgram"} {
 		b.Run(network, func(b *testing.B) {
-			dir := tempDir(b)
+			dir := echotest.TempDir(b)
 			url := "udp4://127.0.0.1:0"
 			if network == "unixgram" {
 				url = "unixgram://" + dir + "/g.sock"

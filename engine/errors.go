@@ -1,3 +1,5 @@
+//go:build linux
+
 package engine
 
 import (
@@ -5,24 +7,8 @@ import (
 	"fmt"
 )
 
-// ErrNotActivated means the process was not started by socket activation.
-var ErrNotActivated = errors.New("not socket-activated: LISTEN_FDS and LISTEN_PID are unset")
-
 // ErrNothingToServe means no given socket could be served.
 var ErrNothingToServe = errors.New("no servable socket")
-
-// ActivationError reports a malformed activation variable.
-type ActivationError struct {
-	Var, Value, Reason string
-}
-
-func (e *ActivationError) Error() string {
-	return fmt.Sprintf("%s=%q: %s", e.Var, e.Value, e.Reason)
-}
-
-func activationErr(v, value, reason string) error {
-	return &ActivationError{Var: v, Value: value, Reason: reason}
-}
 
 // SocketError reports an fd that cannot be served, naming it by number and
 // LISTEN_FDNAMES name.

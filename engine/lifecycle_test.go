@@ -10,18 +10,21 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/activation"
+	"github.com/echo-activation/echo-server/engine/listen"
 )
 
 // newTCPServer is a server (not started) on one tcp4 listener, and the
 // listener's address.
 func newTCPServer(t *testing.T, opts ...Option) (*Server, string) {
 	t.Helper()
-	fd, err := Listen("tcp4://127.0.0.1:0")
+	fd, err := listen.Listen("tcp4://127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sockets := AdoptAll([]InheritedFD{fd}, log)
+	sockets := AdoptAll([]activation.InheritedFD{fd}, log)
 	srv, err := New(sockets, append([]Option{WithLoops(2), WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

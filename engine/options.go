@@ -1,9 +1,13 @@
+//go:build linux
+
 package engine
 
 import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 // Options configure a Server. The zero value works: one event loop per CPU,
@@ -25,8 +29,8 @@ type Options struct {
 	IdleTimeout time.Duration
 
 	// UDPGuard sets what UDP sockets refuse to answer; the zero value is
-	// the defaults (see UDPGuard).
-	UDPGuard UDPGuard
+	// the defaults (see udprules.Config).
+	UDPGuard udprules.Config
 
 	// noGnetPrivate forces the public-API fallback of gnetprivate.go
 	// (tests only; there is no exported way to set it).
@@ -51,8 +55,8 @@ func WithMaxConns(n int) Option { return func(o *Options) { o.MaxConns = n } }
 // WithIdleTimeout closes silent stream connections after d (0: never).
 func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
 
-// WithUDPGuard sets the UDP abuse rules (the zero UDPGuard: defaults).
-func WithUDPGuard(g UDPGuard) Option { return func(o *Options) { o.UDPGuard = g } }
+// WithUDPGuard sets the UDP abuse rules (the zero Config: defaults).
+func WithUDPGuard(g udprules.Config) Option { return func(o *Options) { o.UDPGuard = g } }
 
 // withoutGnetPrivate forces the fallback of gnetprivate.go (tests).
 func withoutGnetPrivate() Option { return func(o *Options) { o.noGnetPrivate = true } }

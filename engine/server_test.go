@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/activation"
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/listen"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,15 +21,6 @@ import (
 func startServer(t testing.TB, urls ...string) (*Server, []SocketStats) {
 	t.Helper()
 	return startServerWith(t, nil, urls...)
-}
-
-func tempDir(t testing.TB) string {
-	dir, cleanup, err := echotest.ShortTempDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	return dir
 }
 
 // familyURLs are one --listen URL per family; unix paths go in dir.
@@ -57,7 +50,7 @@ func maxDatagram(t testing.TB, network string) int {
 }
 
 func TestEchoEveryFamily(t *testing.T) {
-	dir := tempDir(t)
+	dir := echotest.TempDir(t)
 	_, stats := startServer(t, familyURLs(dir)...)
 	for _, st := range stats {
 		t.Run(st.Network+"/"+st.Name, func(t *testing.T) {
@@ -104,7 +97,7 @@ func TestConcurrentClients(t *testing.T) {
 }
 
 func TestUnboundUnixgramClientIsDroppedAndCounted(t *testing.T) {
-	dir := tempDir(t)
+	dir := echotest.TempDir(t)
 	srv, stats := startServer(t, "unixgram://"+dir+"/g.sock")
 	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: stats[0].Addr, Net: "unixgram"})
 	if err != nil {
@@ -125,12 +118,12 @@ func TestUnboundUnixgramClientIsDroppedAndCounted(t *testing.T) {
 // (a connect to CID 1 times out), so vsock is tested up to here: a vsock
 // listener is classified, adopted and accepted on, and Shutdown stops it.
 func TestVsockListenerReady(t *testing.T) {
-	fd, err := Listen("vsock://any:0")
+	fd, err := listen.Listen("vsock://any:0")
 	if err != nil {
 		echotest.Skip(t, "no vsock here: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(AdoptAll([]InheritedFD{fd}, log), WithLogger(log))
+	srv, err := New(AdoptAll([]activation.InheritedFD{fd}, log), WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +154,7 @@ func TestAcceptYesDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(AdoptAll([]InheritedFD{{FD: fd, Name: "conn"}}, log), WithLogger(log))
+	srv, err := New(AdoptAll([]activation.InheritedFD{{FD: fd, Name: "conn"}}, log), WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +181,9 @@ func TestAcceptYesDone(t *testing.T) {
 // startServerWith is startServer with extra options.
 func startServerWith(t testing.TB, opts []Option, urls ...string) (*Server, []SocketStats) {
 	t.Helper()
-	var fds []InheritedFD
+	var fds []activation.InheritedFD
 	for _, u := range urls {
-		fd, err := Listen(u)
+		fd, err := listen.Listen(u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +196,7 @@ func startServerWith(t testing.TB, opts []Option, urls ...string) (*Server, []So
 
 // serveFDs adopts fds (the server takes them over) and starts a server on
 // them that logs to log; the test's cleanup shuts it down.
-func serveFDs(t testing.TB, fds []InheritedFD, log *slog.Logger, opts ...Option) *Server {
+func serveFDs(t testing.TB, fds []activation.InheritedFD, log *slog.Logger, opts ...Option) *Server {
 	t.Helper()
 	srv, err := New(AdoptAll(fds, log), append([]Option{WithLogger(log)}, opts...)...)
 	if err != nil {

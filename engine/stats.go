@@ -1,6 +1,12 @@
+//go:build linux
+
 package engine
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/echo-activation/echo-server/engine/udprules"
+)
 
 // counters are the live per-socket counters, updated on the hot paths with
 // single atomic adds.
@@ -11,7 +17,7 @@ type counters struct {
 	bytesIn, bytesOut         atomic.Uint64
 	datagramsIn, datagramsOut atomic.Uint64
 	dropped, errors           atomic.Uint64
-	refused                   [numRefuseReasons]atomic.Uint64 // UDP datagrams not answered, by RefuseReason
+	refused                   [udprules.NumReasons]atomic.Uint64 // UDP datagrams not answered, by udprules.Reason
 }
 
 // SocketStats is a snapshot of one socket's counters.
@@ -25,7 +31,7 @@ type SocketStats struct {
 	DatagramsOut        uint64
 	Dropped             uint64 // datagrams that could not be echoed (no reply address, peer not reading)
 	Errors              uint64
-	Refused             [numRefuseReasons]uint64 // UDP datagrams not answered, indexed by RefuseReason
+	Refused             [udprules.NumReasons]uint64 // UDP datagrams not answered, indexed by udprules.Reason
 }
 
 // served is one socket the server serves, with its counters. Every
@@ -50,7 +56,7 @@ func (sv *served) snapshot() SocketStats {
 	}
 }
 
-func (c *counters) loadRefused() (out [numRefuseReasons]uint64) {
+func (c *counters) loadRefused() (out [udprules.NumReasons]uint64) {
 	for i := range out {
 		out[i] = c.refused[i].Load()
 	}

@@ -44,7 +44,7 @@ func TestSystemdSocketActivate(t *testing.T) {
 		{name: "datagram", flags: []string{"--datagram"}, families: []string{"udp4", "udp6", "unixgram"}},
 	} {
 		t.Run(run.name, func(t *testing.T) {
-			dir := shortDir(t)
+			dir := echotest.TempDir(t)
 			args := append([]string{}, run.flags...)
 			var socks []testSocket
 			for _, fam := range run.families {
@@ -89,7 +89,7 @@ func activationSocket(t *testing.T, family, dir string) testSocket {
 func TestEmptyNetworkNamespace(t *testing.T) {
 	unshare := echotest.NeedTool(t, "unshare", "util-linux")
 	nsenter := echotest.NeedTool(t, "nsenter", "util-linux")
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	socks := []testSocket{listenFamily(t, "tcp4", dir), listenFamily(t, "udp6", dir), listenFamily(t, "unix", dir)}
 	files, names := filesAndNames(socks)
 	p := startCmd(t, echotest.Activation{Files: files, Names: names, Prefix: []string{unshare, "-n"}}.Command(binary))

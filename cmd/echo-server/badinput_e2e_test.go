@@ -16,7 +16,7 @@ import (
 // that fd is logged as the regular file it has become, with its path (the
 // engine's own TestClassify covers a truly closed fd).
 func TestBadFDsBesideGoodOnes(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	regular, err := os.CreateTemp(dir, "regular")
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestBadFDsBesideGoodOnes(t *testing.T) {
 // TestRefusals: starts that cannot serve anything end with a clear message
 // and a non-zero exit, never a panic.
 func TestRefusals(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	regular, err := os.CreateTemp(dir, "regular")
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func cliRun(t *testing.T, cmd *exec.Cmd) (code int, stdout, stderr string) {
 // at run time (an address in use, a live unix socket, a name that does not
 // resolve) is one line and exit 1. No message shows a Go internal.
 func TestCLI(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	busyTCP := holdTCP(t)
 	busyUDP := holdUDP(t)
 	live := holdUnix(t, dir+"/live.sock")

@@ -41,7 +41,7 @@ func checkEcho(t *testing.T, s testSocket, dir string) {
 }
 
 func TestActivatedEveryFamily(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	socks := familySockets(t, dir)
 	files, names := filesAndNames(socks)
 	p := startActivated(t, files, names, "--loops", "2")

@@ -7,14 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/listen"
+	"github.com/echo-activation/echo-server/engine/udprules"
 	"github.com/spf13/pflag"
 )
 
 // config is what the command line asks for.
 type config struct {
-	listen     []engine.Endpoint
-	metrics    []engine.Endpoint // at most one
+	listen     []listen.Endpoint
+	metrics    []listen.Endpoint // at most one
 	loops      int
 	debug      bool
 	sdnotify   bool
@@ -25,7 +26,7 @@ type config struct {
 	idle       time.Duration
 	logFormat  string
 
-	// UDP abuse rules (engine.UDPGuard; README "UDP abuse"); 0 turns a rule off.
+	// UDP abuse rules (udprules.Config; README "UDP abuse"); 0 turns a rule off.
 	udpLoopLimit   int
 	udpLoopWindow  time.Duration
 	udpReplyBudget int
@@ -39,19 +40,19 @@ type config struct {
 // defaults is the config before any flag is given.
 func defaults() *config {
 	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto",
-		udpLoopLimit: engine.DefaultUDPLoopLimit, udpLoopWindow: engine.DefaultUDPLoopWindow,
-		udpReplyBudget: engine.DefaultUDPReplyBudget, udpReplyBurst: engine.DefaultUDPReplyBurst}
+		udpLoopLimit: udprules.DefaultLoopLimit, udpLoopWindow: udprules.DefaultLoopWindow,
+		udpReplyBudget: udprules.DefaultReplyBudget, udpReplyBurst: udprules.DefaultReplyBurst}
 }
 
 // udpGuard maps the flags to the engine's rules, where off is negative.
-func (c *config) udpGuard() engine.UDPGuard {
+func (c *config) udpGuard() udprules.Config {
 	off := func(n int) int {
 		if n <= 0 {
 			return -1
 		}
 		return n
 	}
-	return engine.UDPGuard{LoopLimit: off(c.udpLoopLimit), LoopWindow: c.udpLoopWindow,
+	return udprules.Config{LoopLimit: off(c.udpLoopLimit), LoopWindow: c.udpLoopWindow,
 		ReplyBudget: off(c.udpReplyBudget), ReplyBurst: c.udpReplyBurst}
 }
 

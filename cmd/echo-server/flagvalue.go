@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/listen"
 )
 
 // Limits of the flag values that are not fixed by the flag itself.
@@ -121,11 +121,11 @@ func (v choiceValue) Set(s string) error {
 
 // listenValue collects --listen URLs, each parsed and checked by accept.
 type listenValue struct {
-	p      *[]engine.Endpoint
-	accept func(engine.Endpoint) error
+	p      *[]listen.Endpoint
+	accept func(listen.Endpoint) error
 }
 
-func listenURLs(p *[]engine.Endpoint, accept func(engine.Endpoint) error) listenValue {
+func listenURLs(p *[]listen.Endpoint, accept func(listen.Endpoint) error) listenValue {
 	return listenValue{p, accept}
 }
 
@@ -138,7 +138,7 @@ func (v listenValue) String() string {
 	return strings.Join(urls, ",")
 }
 func (v listenValue) Set(s string) error {
-	e, err := engine.ParseListenURL(s)
+	e, err := listen.ParseURL(s)
 	if err == nil {
 		err = v.accept(e)
 	}
@@ -149,11 +149,11 @@ func (v listenValue) Set(s string) error {
 	return nil
 }
 
-func anyEndpoint(engine.Endpoint) error { return nil }
+func anyEndpoint(listen.Endpoint) error { return nil }
 
 // metricsEndpoint accepts what an HTTP scrape can reach: a tcp or unix
 // stream socket.
-func metricsEndpoint(e engine.Endpoint) error {
+func metricsEndpoint(e listen.Endpoint) error {
 	if !e.Stream() || e.Scheme == "vsock" {
 		return errors.New("metrics are served over HTTP: want tcp://, tcp4://, tcp6:// or unix://")
 	}

@@ -16,7 +16,7 @@ import (
 // tcp://:P and udp://:P are one socket that clients on 127.0.0.1 and on ::1
 // both reach (traffic on loopback only).
 func TestListenNamesAndDualStack(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	urls := []string{"tcp://localhost:0", "tcp6://localhost:0", "udp://localhost:0", "tcp://:0", "udp://[::]:0"}
 	var args []string
 	for _, u := range urls {
@@ -53,7 +53,7 @@ func TestListenNamesAndDualStack(t *testing.T) {
 // the files the server created are removed when it exits, and an inherited
 // socket's file (systemd's) is left in place.
 func TestUnixSocketFiles(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	stream, dgram := dir+"/stream.sock", dir+"/dgram.sock"
 	staleSocket(t, stream)
 	inherited := listenFamily(t, "unix", dir)
@@ -97,7 +97,7 @@ func staleSocket(t *testing.T, path string) {
 // and dual-stack wildcards included.
 func TestTryCommands(t *testing.T) {
 	echotest.NeedTool(t, "socat", "socat")
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	urls := []string{"tcp://:0", "udp4://127.0.0.1:0", "udp://:0", "unix://" + dir + "/s.sock",
 		"unix://@" + dir[1:] + "-s", "unixgram://" + dir + "/g.sock", "unixgram://@" + dir[1:] + "-g"}
 	var args []string

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/activation"
+	"github.com/echo-activation/echo-server/engine/listen"
 	"github.com/echo-activation/echo-server/engine/metrics"
 )
 
@@ -19,7 +21,7 @@ func (e usageError) Unwrap() error { return e.error }
 
 func exitCodeOf(err error) int {
 	var ue usageError
-	var ae *engine.ActivationError
+	var ae *activation.Error
 	if errors.As(err, &ue) || errors.As(err, &ae) {
 		return exitUsage
 	}
@@ -29,14 +31,14 @@ func exitCodeOf(err error) int {
 // socketsToServe returns the inherited fds, or creates the --listen
 // sockets; files are the unix socket files it created (remove them on exit,
 // also after an error).
-func socketsToServe(cfg *config) (fds []engine.InheritedFD, files []engine.SocketFile, err error) {
-	fds, err = engine.ListenFDs()
+func socketsToServe(cfg *config) (fds []activation.InheritedFD, files []listen.SocketFile, err error) {
+	fds, err = activation.ListenFDs()
 	switch {
 	case err == nil && len(cfg.listen) > 0:
 		return nil, nil, usageError{errors.New("both socket activation (LISTEN_FDS) and --listen given: use one")}
 	case err == nil:
 		return create(fds, cfg.metrics, metrics.SocketName)
-	case !errors.Is(err, engine.ErrNotActivated):
+	case !errors.Is(err, activation.ErrNotActivated):
 		return nil, nil, err
 	case len(cfg.listen) == 0:
 		return nil, nil, usageError{errors.New("no sockets: start me with socket activation " +
@@ -45,8 +47,8 @@ func socketsToServe(cfg *config) (fds []engine.InheritedFD, files []engine.Socke
 	}
 	fds, files, err = create(nil, cfg.listen, "")
 	if err == nil {
-		var mfds []engine.InheritedFD
-		var mfiles []engine.SocketFile
+		var mfds []activation.InheritedFD
+		var mfiles []listen.SocketFile
 		mfds, mfiles, err = create(fds, cfg.metrics, metrics.SocketName)
 		fds, files = mfds, append(files, mfiles...)
 	}
@@ -55,8 +57,8 @@ func socketsToServe(cfg *config) (fds []engine.InheritedFD, files []engine.Socke
 
 // create adds a socket for each endpoint to fds, named by name when it is
 // not empty (the metrics socket takes the activation path of one named so).
-func create(fds []engine.InheritedFD, eps []engine.Endpoint, name string) ([]engine.InheritedFD, []engine.SocketFile, error) {
-	var files []engine.SocketFile
+func create(fds []activation.InheritedFD, eps []listen.Endpoint, name string) ([]activation.InheritedFD, []listen.SocketFile, error) {
+	var files []listen.SocketFile
 	for _, e := range eps {
 		fd, file, err := e.Listen()
 		if err != nil {
@@ -72,7 +74,7 @@ func create(fds []engine.InheritedFD, eps []engine.Endpoint, name string) ([]eng
 
 // removeFiles removes the unix socket files this process created; files of
 // inherited sockets are systemd's and stay.
-func removeFiles(files []engine.SocketFile, log *slog.Logger) {
+func removeFiles(files []listen.SocketFile, log *slog.Logger) {
 	for _, f := range files {
 		if err := f.Remove(); err != nil {
 			log.Warn("cannot remove socket file", "path", f.Path, "err", err)

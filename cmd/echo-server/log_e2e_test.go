@@ -129,7 +129,7 @@ func TestSignalLines(t *testing.T) {
 	for _, sigs := range [][2]syscall.Signal{{syscall.SIGTERM, syscall.SIGTERM}, {syscall.SIGINT, syscall.SIGTERM}} {
 		first, second := sigName(sigs[0]), sigName(sigs[1])
 		t.Run(first+" then "+second, func(t *testing.T) {
-			dir := shortDir(t)
+			dir := echotest.TempDir(t)
 			tcp, udp := listenFamily(t, "tcp4", dir), listenFamily(t, "udp4", dir)
 			p := startActivated(t, []*os.File{tcp.File, udp.File}, []string{"tcp", "udp"}, "--drain-timeout", "1h", "--loops", "1")
 			p.waitLog(t, "echo-server started", 1)
@@ -171,7 +171,7 @@ func openConn(t *testing.T, addr string) net.Conn {
 // TestDebugLines: --debug logs datagram batches and connection closes; a
 // client's orderly close carries no error (gnet reports it as read: EOF).
 func TestDebugLines(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	tcp, udp := listenFamily(t, "tcp4", dir), listenFamily(t, "udp4", dir)
 	p := startActivated(t, []*os.File{tcp.File, udp.File}, []string{"tcp", "udp"}, "--debug")
 	p.waitLog(t, "echo-server started", 1)

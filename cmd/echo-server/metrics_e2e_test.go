@@ -54,7 +54,7 @@ func TestMetricsSocket(t *testing.T) {
 }
 
 func TestMetricsListenFlag(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	cmd := startCmd(t, execServer("--listen", "udp4://127.0.0.1:0", "--metrics-listen", "unix://"+dir+"/m.sock"))
 	cmd.waitLog(t, "msg=serving", 2)
 	client := &http.Client{Transport: &http.Transport{Dial: func(_, _ string) (net.Conn, error) {

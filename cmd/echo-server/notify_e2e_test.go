@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
 // notifySocket listens where the server's sd_notify messages go, as
 // systemd's NOTIFY_SOCKET does, and delivers each message on a channel.
 func notifySocket(t *testing.T) (string, <-chan string) {
-	path := shortDir(t) + "/notify"
+	path := echotest.TempDir(t) + "/notify"
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +54,7 @@ func nextNotify(t *testing.T, msgs <-chan string, want string) string {
 // half of WATCHDOG_USEC, and STOPPING=1 with EXTEND_TIMEOUT_USEC on SIGTERM.
 // It also logs the time from exec to READY=1 with six sockets.
 func TestSdNotify(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	socks := familySockets(t, dir)
 	files, names := filesAndNames(socks)
 	path, msgs := notifySocket(t)

@@ -67,7 +67,7 @@ func abstractUnix(t *testing.T) testSocket {
 
 // TestProbeEveryScheme: against a real server, every scheme passes.
 func TestProbeEveryScheme(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	socks := append(familySockets(t, dir), abstractUnix(t))
 	byName := map[string]testSocket{}
 	for _, s := range socks {
@@ -110,7 +110,7 @@ func TestProbeEveryScheme(t *testing.T) {
 // TestProbeFailures: a broken echo, nothing listening, no answer, a 503,
 // and bad usage each exit 1 with one line that says so.
 func TestProbeFailures(t *testing.T) {
-	dir := shortDir(t)
+	dir := echotest.TempDir(t)
 	short := func(c net.Conn) { buf := readPayload(c); _, _ = c.Write(buf[:len(buf)/2]) }
 	cases := []probeCase{
 		{"tcp wrong byte", []string{"tcp://" + streamServer(t, corruptStream)}, 1, "byte 17 of 300 differs"},

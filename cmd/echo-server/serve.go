@@ -12,6 +12,7 @@ import (
 
 	"github.com/echo-activation/echo-server/engine"
 	"github.com/echo-activation/echo-server/engine/metrics"
+	"github.com/echo-activation/echo-server/engine/udprules"
 	"golang.org/x/sys/unix"
 )
 
@@ -190,7 +191,7 @@ func refusedCounts(st engine.SocketStats) string {
 		return ""
 	}
 	var parts []string
-	for _, r := range engine.RefuseReasons {
+	for _, r := range udprules.Reasons {
 		parts = append(parts, fmt.Sprintf("%s=%d", r, st.Refused[r]))
 	}
 	return strings.Join(parts, " ")

@@ -32,15 +32,6 @@ func familySockets(t *testing.T, dir string) []testSocket {
 	return socks
 }
 
-func shortDir(t *testing.T) string {
-	dir, cleanup, err := echotest.ShortTempDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	return dir
-}
-
 // seqpacketFile is a socket the server does not serve.
 func seqpacketFile(t *testing.T) *os.File {
 	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_SEQPACKET, 0)

@@ -9,20 +9,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 func TestUDPGuardFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
-		want engine.UDPGuard
+		want udprules.Config
 	}{
-		{name: "defaults", want: engine.UDPGuard{LoopLimit: 10, LoopWindow: time.Second, ReplyBudget: 1000, ReplyBurst: 10000}},
+		{name: "defaults", want: udprules.Config{LoopLimit: 10, LoopWindow: time.Second, ReplyBudget: 1000, ReplyBurst: 10000}},
 		{name: "off", args: []string{"--udp-loop-limit", "0", "--udp-reply-budget", "0"},
-			want: engine.UDPGuard{LoopLimit: -1, LoopWindow: time.Second, ReplyBudget: -1, ReplyBurst: 10000}},
+			want: udprules.Config{LoopLimit: -1, LoopWindow: time.Second, ReplyBudget: -1, ReplyBurst: 10000}},
 		{name: "tuned", args: []string{"--udp-loop-limit=50", "--udp-loop-window=2s", "--udp-reply-budget=200", "--udp-reply-burst=400"},
-			want: engine.UDPGuard{LoopLimit: 50, LoopWindow: 2 * time.Second, ReplyBudget: 200, ReplyBurst: 400}},
+			want: udprules.Config{LoopLimit: 50, LoopWindow: 2 * time.Second, ReplyBudget: 200, ReplyBurst: 400}},
 	} {
 		cfg, code := parseFlags(tc.args, io.Discard, io.Discard)
 		if cfg == nil || code != exitOK {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package echotest checks an echo server byte for byte over real sockets. It
 // is a helper for tests (like net/http/httptest): every check compares the
 // whole echo with what was sent and says where they first differ.
@@ -13,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -135,12 +138,15 @@ func Dial(network, addr, dir string) (net.Conn, error) {
 	return net.DialTimeout(network, addr, 5*time.Second)
 }
 
-// ShortTempDir makes a temporary directory with a short path (unix socket
-// paths are limited to 107 bytes) and returns it with its cleanup.
-func ShortTempDir() (string, func(), error) {
+// TempDir makes a temporary directory with a short path (unix socket paths
+// are limited to 107 bytes; t.TempDir's are often longer) and removes it when
+// the test ends.
+func TempDir(t testing.TB) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("/tmp", "echo")
 	if err != nil {
-		return "", nil, err
+		t.Fatal(err)
 	}
-	return filepath.Clean(dir), func() { _ = os.RemoveAll(dir) }, nil
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return filepath.Clean(dir)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 // metric is one per-socket counter or gauge of the engine.
@@ -90,7 +91,7 @@ func writeRefused(t textWriter, stats []engine.SocketStats) {
 		if !strings.HasPrefix(st.Network, "udp") {
 			continue
 		}
-		for _, r := range engine.RefuseReasons {
+		for _, r := range udprules.Reasons {
 			t.sample(name, float64(st.Refused[r]), "network", st.Network, "socket", st.Name, "reason", r.String())
 		}
 	}

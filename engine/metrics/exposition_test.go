@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 func TestSample(t *testing.T) {
@@ -65,7 +66,7 @@ func TestWriteSockets(t *testing.T) {
 func TestWriteRefused(t *testing.T) {
 	var b bytes.Buffer
 	u := engine.SocketStats{Name: "u", Network: "udp6"}
-	u.Refused[engine.RefusedLoop] = 3
+	u.Refused[udprules.RefusedLoop] = 3
 	stats := []engine.SocketStats{{Name: "tcp", Network: "tcp4"}, u}
 	writeRefused(textWriter{&b}, stats)
 	out := b.String()
@@ -78,7 +79,7 @@ func TestWriteRefused(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, `socket="tcp"`) || strings.Count(out, "\n") != 2+len(engine.RefuseReasons) {
+	if strings.Contains(out, `socket="tcp"`) || strings.Count(out, "\n") != 2+len(udprules.Reasons) {
 		t.Errorf("want samples for the UDP socket only:\n%s", out)
 	}
 }

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/activation"
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/listen"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -24,11 +26,11 @@ var quiet = slog.New(slog.DiscardHandler)
 // does; the original fd is closed, as the server's copy is all that is used.
 func adopted(t *testing.T, url string) engine.Socket {
 	t.Helper()
-	fd, err := engine.Listen(url)
+	fd, err := listen.Listen(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	socks := engine.AdoptAll([]engine.InheritedFD{fd}, quiet)
+	socks := engine.AdoptAll([]activation.InheritedFD{fd}, quiet)
 	_ = syscall.Close(fd.FD)
 	if len(socks) != 1 {
 		t.Fatalf("%s not adopted", url)

@@ -1,4 +1,4 @@
-package engine
+package udprules
 
 import (
 	"math/rand/v2"

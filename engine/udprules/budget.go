@@ -1,4 +1,4 @@
-package engine
+package udprules
 
 import "github.com/echo-activation/echo-server/engine/gcra"
 

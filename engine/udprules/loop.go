@@ -1,4 +1,4 @@
-package engine
+package udprules
 
 // The second rule of the UDP guard breaks echo loops. One forged datagram
 // between two echo servers makes each echo the other's echo forever; 20

@@ -1,4 +1,4 @@
-package engine
+package activation
 
 import (
 	"errors"
@@ -43,14 +43,14 @@ func TestParseActivation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseActivation(envOf(tt.env), pid)
+			got, err := Parse(envOf(tt.env), pid)
 			switch {
 			case tt.notAct:
 				if !errors.Is(err, ErrNotActivated) {
 					t.Fatalf("err = %v, want ErrNotActivated", err)
 				}
 			case tt.wantErr != "":
-				var ae *ActivationError
+				var ae *Error
 				if !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want an ActivationError containing %q", err, tt.wantErr)
 				}
@@ -63,15 +63,15 @@ func TestParseActivation(t *testing.T) {
 	}
 }
 
-// FuzzParseActivation checks that no environment makes the parser panic, and
+// FuzzParse checks that no environment makes the parser panic, and
 // that every success is consistent: fds numbered from 3, every one named.
-func FuzzParseActivation(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add("4242", "2", "a:b")
 	f.Add("4242", "-1", "")
 	f.Add("1", "99999999999999999999", "::")
 	f.Add("", "", "")
 	f.Fuzz(func(t *testing.T, pid, fds, names string) {
-		got, err := ParseActivation(envOf(map[string]string{"LISTEN_PID": pid, "LISTEN_FDS": fds, "LISTEN_FDNAMES": names}), 4242)
+		got, err := Parse(envOf(map[string]string{"LISTEN_PID": pid, "LISTEN_FDS": fds, "LISTEN_FDNAMES": names}), 4242)
 		if err != nil {
 			return
 		}

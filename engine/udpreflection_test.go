@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 // reflectCase: a server on loopback, a victim address and an honest
@@ -27,7 +28,7 @@ var reflectCases = []reflectCase{
 }
 
 // floodSize is enough forged datagrams to spend the default burst twice.
-const floodSize = 2 * DefaultUDPReplyBurst
+const floodSize = 2 * udprules.DefaultReplyBurst
 
 // TestUDPReflectionBudget: a flood of forged datagrams naming one victim
 // address, on many ports, gets at most burst + budget*seconds replies,
@@ -38,7 +39,7 @@ func TestUDPReflectionBudget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := newNetns(t)
 			f := newForgerIn(t, ns)
-			g := startGuarded(t, ns, tc.url, UDPGuard{})
+			g := startGuarded(t, ns, tc.url, udprules.Config{})
 			victim := listenUDP(t, ns, netip.AddrPortFrom(tc.victim, 0))
 			atVictim := &atomic.Uint64{}
 			go func() {
@@ -67,19 +68,19 @@ func TestUDPReflectionBudget(t *testing.T) {
 			honest.Wait()
 			honestEchoed := uint64(echoed[0] + echoed[1]) // every honest datagram came back, or the test failed
 			waitAtLeast(t, g, func(s SocketStats) bool {
-				return s.DatagramsOut+s.Refused[RefusedBudget]-before.DatagramsOut >= floodSize+honestEchoed
+				return s.DatagramsOut+s.Refused[udprules.RefusedBudget]-before.DatagramsOut >= floodSize+honestEchoed
 			})
 			st, elapsed := g.stats(), time.Since(start) // every reply was granted in elapsed
 			replies := st.DatagramsOut - before.DatagramsOut - honestEchoed
-			refused := st.Refused[RefusedBudget]
-			bound := DefaultUDPReplyBurst + uint64(elapsed.Seconds()*DefaultUDPReplyBudget) + 1
+			refused := st.Refused[udprules.RefusedBudget]
+			bound := udprules.DefaultReplyBurst + uint64(elapsed.Seconds()*udprules.DefaultReplyBudget) + 1
 			t.Logf("flood of %d in %v: %d replies to the victim (bound %d), %d refused, %d arrived at its one socket; honest clients echoed %v",
 				floodSize, elapsed.Round(time.Millisecond), replies, bound, refused, atVictim.Load(), echoed)
 			if replies+refused != floodSize {
 				t.Errorf("%d replies + %d refused: %d of the flood's %d datagrams lost on the way", replies, refused, floodSize-replies-refused, floodSize)
 			}
-			if replies > bound || replies < DefaultUDPReplyBurst {
-				t.Errorf("%d replies to the victim; want between the burst %d and %d", replies, DefaultUDPReplyBurst, bound)
+			if replies > bound || replies < udprules.DefaultReplyBurst {
+				t.Errorf("%d replies to the victim; want between the burst %d and %d", replies, udprules.DefaultReplyBurst, bound)
 			}
 			if atVictim.Load() == 0 {
 				t.Error("no reply reached the victim's socket: the test sees nothing")

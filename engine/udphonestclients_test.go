@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 // TestUDPHonestClients: with the defaults, from loopback and from a
@@ -26,7 +27,7 @@ func TestUDPHonestClients(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ns := newNetns(t)
-			g := startGuarded(t, ns, tc.url, UDPGuard{})
+			g := startGuarded(t, ns, tc.url, udprules.Config{})
 			bulk := listenUDP(t, ns, netip.AddrPortFrom(netip.MustParseAddr(tc.bulk), 0))
 			checker := listenUDP(t, ns, netip.AddrPortFrom(netip.MustParseAddr(tc.checker), 0))
 			done := make(chan error, 1)
@@ -37,7 +38,7 @@ func TestUDPHonestClients(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Errorf("health checker: %v", err)
 			}
-			if st := g.stats(); st.Refused != [numRefuseReasons]uint64{} {
+			if st := g.stats(); st.Refused != [udprules.NumReasons]uint64{} {
 				t.Errorf("refused %v", st.Refused)
 			}
 		})

@@ -1,4 +1,6 @@
-package engine
+//go:build linux
+
+package listen
 
 import (
 	"context"
@@ -10,15 +12,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/activation"
 	"golang.org/x/sys/unix"
 )
 
-// Listen parses a --listen URL (see ParseListenURL) and creates its
+// Listen parses a --listen URL (see ParseURL) and creates its
 // socket: Endpoint.Listen without the socket file.
-func Listen(rawURL string) (InheritedFD, error) {
-	e, err := ParseListenURL(rawURL)
+func Listen(rawURL string) (activation.InheritedFD, error) {
+	e, err := ParseURL(rawURL)
 	if err != nil {
-		return InheritedFD{}, fmt.Errorf("--listen %s: %w", rawURL, err)
+		return activation.InheritedFD{}, fmt.Errorf("--listen %s: %w", rawURL, err)
 	}
 	fd, _, err := e.Listen()
 	return fd, err
@@ -36,19 +39,22 @@ func Listen(rawURL string) (InheritedFD, error) {
 // IPv4 too, or an IPv4 socket on a host without IPv6; tcp6:// and udp6:// are
 // IPv6 only, as systemd's BindIPv6Only=ipv6-only. A unix path where a server
 // answers is refused; a stale socket file there (no server) is replaced.
-func (e Endpoint) Listen() (InheritedFD, SocketFile, error) {
+func (e Endpoint) Listen() (activation.InheritedFD, SocketFile, error) {
 	sa, v6only, err := e.sockaddr()
 	if err != nil {
-		return InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
+		return activation.InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
 	}
 	fd, err := listenOn(sa, e.Type, v6only)
 	if errors.Is(err, unix.EAFNOSUPPORT) && !v6only && domainOf(sa) == unix.AF_INET6 {
 		fd, err = listenOn(&unix.SockaddrInet4{Port: e.port}, e.Type, false) // no IPv6 here
 	}
-	if err != nil {
-		return InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
+	if errors.Is(err, unix.EAFNOSUPPORT) {
+		err = fmt.Errorf("this kernel has no %s sockets: %w", e.Scheme, err)
 	}
-	return InheritedFD{FD: fd, Name: e.URL}, newSocketFile(sa), nil
+	if err != nil {
+		return activation.InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
+	}
+	return activation.InheritedFD{FD: fd, Name: e.URL}, newSocketFile(sa), nil
 }
 
 func (e Endpoint) sockaddr() (sa unix.Sockaddr, v6only bool, err error) {
@@ -133,7 +139,7 @@ func listenOn(sa unix.Sockaddr, typ int, v6only bool) (int, error) {
 	domain := domainOf(sa)
 	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, socketErr(domain, err)
+		return -1, os.NewSyscallError("socket", err)
 	}
 	if err := bindAndListen(fd, sa, typ, v6only); err != nil {
 		_ = unix.Close(fd)
@@ -152,13 +158,6 @@ func domainOf(sa unix.Sockaddr) int {
 		return unix.AF_VSOCK
 	}
 	return unix.AF_UNIX
-}
-
-func socketErr(domain int, err error) error {
-	if errors.Is(err, unix.EAFNOSUPPORT) {
-		return fmt.Errorf("this kernel has no %s sockets: %w", familyName(domain), err)
-	}
-	return os.NewSyscallError("socket", err)
 }
 
 func bindAndListen(fd int, sa unix.Sockaddr, typ int, v6only bool) error {

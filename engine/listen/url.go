@@ -1,4 +1,6 @@
-package engine
+//go:build linux
+
+package listen
 
 import (
 	"errors"
@@ -11,7 +13,7 @@ import (
 )
 
 // Endpoint is a parsed --listen URL: what to create, checked for syntax but
-// not yet resolved or created. Make one with ParseListenURL.
+// not yet resolved or created. Make one with ParseURL.
 type Endpoint struct {
 	URL    string // as given
 	Scheme string // tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram, vsock
@@ -34,14 +36,14 @@ var schemes = map[string]int{
 	"unix": unix.SOCK_STREAM, "unixgram": unix.SOCK_DGRAM, "vsock": unix.SOCK_STREAM,
 }
 
-// ParseListenURL checks the syntax of a --listen URL. Its errors do not
+// ParseURL checks the syntax of a --listen URL. Its errors do not
 // repeat the URL, so a flag parser can put them after it. Accepted forms:
 //
 //	tcp://HOST:PORT  tcp4://HOST:PORT  tcp6://HOST:PORT   (HOST: an IP, [IPv6], a name, or empty)
 //	udp://HOST:PORT  udp4://HOST:PORT  udp6://HOST:PORT
 //	unix:///path     unix://@abstract  unixgram:///path  unixgram://@abstract
 //	vsock://CID:PORT (CID "any" or -1 for VMADDR_CID_ANY)
-func ParseListenURL(raw string) (Endpoint, error) {
+func ParseURL(raw string) (Endpoint, error) {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok || rest == "" {
 		return Endpoint{}, errors.New("want SCHEME://ADDRESS, e.g. tcp://127.0.0.1:3000")

@@ -1,50 +1,49 @@
-package engine
+package udprules
 
 import (
 	"encoding/binary"
-	"io"
-	"log/slog"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-func TestUDPGuardDefaults(t *testing.T) {
+func TestGuardDefaults(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		in         UDPGuard
+		in         Config
 		loop, budg bool
 	}{
-		{name: "zero value", in: UDPGuard{}, loop: true, budg: true},
-		{name: "loop off", in: UDPGuard{LoopLimit: -1}, loop: false, budg: true},
-		{name: "budget off", in: UDPGuard{ReplyBudget: -1}, loop: true, budg: false},
-		{name: "both off", in: UDPGuard{LoopLimit: -1, ReplyBudget: -1}},
+		{name: "zero value", in: Config{}, loop: true, budg: true},
+		{name: "loop off", in: Config{LoopLimit: -1}, loop: false, budg: true},
+		{name: "budget off", in: Config{ReplyBudget: -1}, loop: true, budg: false},
+		{name: "both off", in: Config{LoopLimit: -1, ReplyBudget: -1}},
 	} {
-		g := newUDPGuard(tc.in)
+		g := New(tc.in)
 		if (g.loops != nil) != tc.loop || (g.budget != nil) != tc.budg {
 			t.Errorf("%s: loop rule %v, budget rule %v", tc.name, g.loops != nil, g.budget != nil)
 		}
 	}
-	g := UDPGuard{}.withDefaults()
-	want := UDPGuard{LoopLimit: 10, LoopWindow: time.Second, ReplyBudget: 1000, ReplyBurst: 10000}
+	g := Config{}.withDefaults()
+	want := Config{LoopLimit: 10, LoopWindow: time.Second, ReplyBudget: 1000, ReplyBurst: 10000}
 	if g != want {
 		t.Fatalf("defaults %+v, want %+v", g, want)
 	}
 }
 
-// TestUDPGuardRules: the rules in order, and loopback sources skip the
+// TestGuardRules: the rules in order, and loopback sources skip the
 // budget but not the loop rule.
-func TestUDPGuardRules(t *testing.T) {
-	g := newUDPGuard(UDPGuard{ReplyBudget: 1000, ReplyBurst: 5})
+func TestGuardRules(t *testing.T) {
+	g := New(Config{ReplyBudget: 1000, ReplyBurst: 5})
 	msg := func(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(i)) }
 	for _, tc := range []struct {
 		src       string
 		n         int  // datagrams, each distinct unless same
 		same      bool // one payload n times
 		answered  int
-		refused   RefuseReason
+		refused   Reason
 		loopbackV bool
 	}{
 		{src: "192.0.2.1:7", n: 3, refused: RefusedPort},
@@ -63,14 +62,14 @@ func TestUDPGuardRules(t *testing.T) {
 			fam = unix.AF_INET
 		}
 		sa, got := rawSockaddr(ap, fam), 0
-		g.tick()
+		g.Tick()
 		for i := range tc.n {
 			p := msg(i)
 			if tc.same {
 				p = msg(-1)
 			}
-			switch r := g.check(sa, p); r {
-			case answered:
+			switch r := g.Check(sa, p); r {
+			case Answered:
 				got++
 			case tc.refused:
 			default:
@@ -83,11 +82,10 @@ func TestUDPGuardRules(t *testing.T) {
 	}
 }
 
-// TestUDPGuardAllocs: judging a datagram allocates nothing, whether it is
-// answered or refused (once the refusal's log line is not due).
-func TestUDPGuardAllocs(t *testing.T) {
-	g := newUDPGuard(UDPGuard{})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+// TestGuardAllocs: judging a datagram allocates nothing, whether it is
+// answered or refused.
+func TestGuardAllocs(t *testing.T) {
+	g := New(Config{})
 	payload := make([]byte, 1024)
 	for _, src := range []string{"192.0.2.1:5000", "192.0.2.1:53", "[2001:db8::1]:5000", "127.0.0.1:6000"} {
 		ap := netip.MustParseAddrPort(src)
@@ -96,14 +94,11 @@ func TestUDPGuardAllocs(t *testing.T) {
 			fam = unix.AF_INET
 		}
 		sa, i := rawSockaddr(ap, fam), uint64(0)
-		g.logRefusal(log, "t", RefusedPort, sa)
 		allocs := testing.AllocsPerRun(10000, func() {
 			i++
 			binary.LittleEndian.PutUint64(payload, i)
-			g.tick()
-			if r := g.check(sa, payload); r != answered {
-				g.logRefusal(log, "t", r, sa)
-			}
+			g.Tick()
+			_ = g.Check(sa, payload)
 		})
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per datagram", src, allocs)
@@ -111,25 +106,25 @@ func TestUDPGuardAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkUDPGuardCheck(b *testing.B) {
+func BenchmarkGuardCheck(b *testing.B) {
 	for _, size := range []int{64, 1024, 65507} {
-		b.Run(sizeName(size), func(b *testing.B) {
-			g := newUDPGuard(UDPGuard{})
+		b.Run(strconv.Itoa(size)+"B", func(b *testing.B) {
+			g := New(Config{})
 			sa := rawSockaddr(netip.MustParseAddrPort("127.0.0.1:40000"), unix.AF_INET)
 			payload := make([]byte, size)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			for i := range b.N {
 				binary.LittleEndian.PutUint64(payload, uint64(i))
-				g.tick()
-				_ = g.check(sa, payload)
+				g.Tick()
+				_ = g.Check(sa, payload)
 			}
 		})
 	}
 }
 
 func TestPayloadHash(t *testing.T) {
-	seed := newUDPGuard(UDPGuard{}).seed
+	seed := New(Config{}).seed
 	big := func(n int, at int) []byte { p := make([]byte, n); p[at]++; return p }
 	for _, tc := range []struct {
 		name string

@@ -6,10 +6,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 // off turns the loop and budget rules off: the server as it was before them.
-var off = UDPGuard{LoopLimit: -1, ReplyBudget: -1}
+var off = udprules.Config{LoopLimit: -1, ReplyBudget: -1}
 
 // loopCase: forged datagrams that start loops between server A (defaults)
 // and a peer: a second instance of this server (with the guard or without
@@ -45,13 +47,13 @@ func TestUDPLoopsDie(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.String(), func(t *testing.T) {
 			t.Parallel()
-			a, traffic := startLoops(t, tc, UDPGuard{})
+			a, traffic := startLoops(t, tc, udprules.Config{})
 			died, total := waitQuiet(traffic, time.Second, 10*time.Second)
 			t.Logf("dead after %v, %d datagrams in all", died.Round(time.Millisecond), total)
 			if died > 3*time.Second {
 				t.Errorf("the loops lived %v (limit 3 s)", died)
 			}
-			if a.stats().Refused[RefusedLoop] == 0 && tc.peer != "guarded" {
+			if a.stats().Refused[udprules.RefusedLoop] == 0 && tc.peer != "guarded" {
 				t.Errorf("server A refused no datagram as a loop: %+v", a.stats())
 			}
 		})
@@ -88,7 +90,7 @@ func TestUDPLoopStormWithoutGuard(t *testing.T) {
 // startLoops starts server A with guard g and the case's peer in a fresh
 // namespace, forges the loops, and returns A with a counter of the loops'
 // datagrams (received by A and by the peer).
-func startLoops(t *testing.T, tc loopCase, g UDPGuard) (*guarded, func() uint64) {
+func startLoops(t *testing.T, tc loopCase, g udprules.Config) (*guarded, func() uint64) {
 	ns := newNetns(t)
 	f := newForgerIn(t, ns)
 	url, lo := "udp4://127.0.0.1:0", netip.MustParseAddr("127.0.0.1")

@@ -1,4 +1,4 @@
-package engine
+package activation
 
 import (
 	"errors"
@@ -27,11 +27,11 @@ type InheritedFD struct {
 // unnamed: "fd3", "fd4", ...
 func DefaultFDName(fd int) string { return "fd" + strconv.Itoa(fd) }
 
-// ParseActivation interprets LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES as
+// Parse interprets LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES as
 // sd_listen_fds_with_names(3) does, over an injected getenv and pid so it can
 // be table-tested and fuzzed. It returns ErrNotActivated when LISTEN_FDS and
-// LISTEN_PID are both unset, and an *ActivationError for every malformed value.
-func ParseActivation(getenv func(string) string, pid int) ([]InheritedFD, error) {
+// LISTEN_PID are both unset, and an *Error for every malformed value.
+func Parse(getenv func(string) string, pid int) ([]InheritedFD, error) {
 	pidStr, fdsStr, namesStr := getenv("LISTEN_PID"), getenv("LISTEN_FDS"), getenv("LISTEN_FDNAMES")
 	if pidStr == "" && fdsStr == "" {
 		return nil, ErrNotActivated
@@ -107,7 +107,7 @@ func splitNames(s string, n int) ([]string, error) {
 // inherited fds close-on-exec and unsets the variables, so that no child is
 // confused by them. The fds stay open and owned by the caller.
 func ListenFDs() ([]InheritedFD, error) {
-	fds, err := ParseActivation(os.Getenv, os.Getpid())
+	fds, err := Parse(os.Getenv, os.Getpid())
 	for _, v := range []string{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"} {
 		_ = os.Unsetenv(v)
 	}

@@ -1,22 +1,21 @@
-package engine
+package udprules
 
 import (
 	"hash/maphash"
-	"log/slog"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// UDPGuard configures what a UDP socket refuses to answer (README "UDP
+// Config is what a UDP socket refuses to answer (README "UDP
 // abuse"): a source that is a service port or a bad address (always), the
 // same payload coming back too often from one address and port (a loop),
 // and replies to one address beyond its budget (reflection). The zero
 // value is the defaults; a negative value turns its rule off. Loopback
 // sources skip only the reply budget; unix datagram sockets are not
 // guarded (a unix sender cannot claim another socket's address).
-type UDPGuard struct {
+type Config struct {
 	// LoopLimit is how often the same payload from the same address and
 	// port is answered within LoopWindow (default 10).
 	LoopLimit  int
@@ -27,23 +26,23 @@ type UDPGuard struct {
 	ReplyBurst  int
 }
 
-// The defaults of UDPGuard.
+// The defaults of Config.
 const (
-	DefaultUDPLoopLimit   = 10
-	DefaultUDPLoopWindow  = time.Second
-	DefaultUDPReplyBudget = 1000
-	DefaultUDPReplyBurst  = 10000
+	DefaultLoopLimit   = 10
+	DefaultLoopWindow  = time.Second
+	DefaultReplyBudget = 1000
+	DefaultReplyBurst  = 10000
 )
 
 // maxLoopLimit keeps the loop table's counts far from overflow.
 const maxLoopLimit = 1 << 30
 
-func (g UDPGuard) withDefaults() UDPGuard {
-	g.LoopLimit = min(orDefault(g.LoopLimit, DefaultUDPLoopLimit), maxLoopLimit)
-	g.ReplyBudget = orDefault(g.ReplyBudget, DefaultUDPReplyBudget)
-	g.ReplyBurst = max(orDefault(g.ReplyBurst, DefaultUDPReplyBurst), 1)
+func (g Config) withDefaults() Config {
+	g.LoopLimit = min(orDefault(g.LoopLimit, DefaultLoopLimit), maxLoopLimit)
+	g.ReplyBudget = orDefault(g.ReplyBudget, DefaultReplyBudget)
+	g.ReplyBurst = max(orDefault(g.ReplyBurst, DefaultReplyBurst), 1)
 	if g.LoopWindow <= 0 {
-		g.LoopWindow = DefaultUDPLoopWindow
+		g.LoopWindow = DefaultLoopWindow
 	}
 	return g
 }
@@ -55,40 +54,40 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// RefuseReason says why a datagram was not answered.
-type RefuseReason int
+// Reason says why a datagram was not answered.
+type Reason int
 
 // The reasons, as in the refused counters and the metrics' reason label.
 const (
-	answered       RefuseReason = iota
-	RefusedPort                 // source port below 1024, or 2049
-	RefusedAddress              // source 0.0.0.0/8, ::, multicast, 255.255.255.255
-	RefusedLoop                 // the same payload back from the same address and port too often
-	RefusedBudget               // the address's reply budget is spent
-	numRefuseReasons
+	Answered       Reason = iota
+	RefusedPort           // source port below 1024, or 2049
+	RefusedAddress        // source 0.0.0.0/8, ::, multicast, 255.255.255.255
+	RefusedLoop           // the same payload back from the same address and port too often
+	RefusedBudget         // the address's reply budget is spent
+	NumReasons            // the number of reasons, answered included
 )
 
-// RefuseReasons lists every reason, for iterating counters.
-var RefuseReasons = []RefuseReason{RefusedPort, RefusedAddress, RefusedLoop, RefusedBudget}
+// Reasons lists every reason, for iterating counters.
+var Reasons = []Reason{RefusedPort, RefusedAddress, RefusedLoop, RefusedBudget}
 
-func (r RefuseReason) String() string {
-	return [...]string{"answered", "source_port", "source_address", "loop", "reply_budget", "?"}[min(uint(r), uint(numRefuseReasons))]
+func (r Reason) String() string {
+	return [...]string{"answered", "source_port", "source_address", "loop", "reply_budget", "?"}[min(uint(r), uint(NumReasons))]
 }
 
-// udpGuard applies the three rules to each datagram of one socket. It is
-// not safe for concurrent use: each datagram loop has its own.
-type udpGuard struct {
+// Guard applies the three rules to each datagram of one socket. It is not
+// safe for concurrent use: each datagram loop has its own.
+type Guard struct {
 	loops  *loopTable   // nil: loop rule off
 	budget *budgetTable // nil: budget rule off
 	seed   maphash.Seed // keys are unpredictable, so a flood cannot aim at one set
 	epoch  time.Time
 	now    int64 // ns since epoch, read once per batch by tick
-	logs   [numRefuseReasons]rateLog
 }
 
-func newUDPGuard(g UDPGuard) *udpGuard {
+// New returns a guard with g's rules (zero fields take the defaults).
+func New(g Config) *Guard {
 	g = g.withDefaults()
-	u := &udpGuard{seed: maphash.MakeSeed(), epoch: time.Now()}
+	u := &Guard{seed: maphash.MakeSeed(), epoch: time.Now()}
 	if g.LoopLimit > 0 {
 		u.loops = newLoopTable(g.LoopLimit, int64(g.LoopWindow))
 	}
@@ -98,12 +97,12 @@ func newUDPGuard(g UDPGuard) *udpGuard {
 	return u
 }
 
-// tick reads the clock for the next batch (monotonic, no allocation).
-func (u *udpGuard) tick() { u.now = int64(time.Since(u.epoch)) }
+// Tick reads the clock for the next batch (monotonic, no allocation).
+func (u *Guard) Tick() { u.now = int64(time.Since(u.epoch)) }
 
-// check judges one datagram from sa carrying payload.
-func (u *udpGuard) check(sa *unix.RawSockaddrAny, payload []byte) RefuseReason {
-	if r := sourceRule(sa); r != answered {
+// Check judges one datagram from sa carrying payload.
+func (u *Guard) Check(sa *unix.RawSockaddrAny, payload []byte) Reason {
+	if r := sourceRule(sa); r != Answered {
 		return r
 	}
 	addr, port := u.addrKey(sa)
@@ -113,11 +112,11 @@ func (u *udpGuard) check(sa *unix.RawSockaddrAny, payload []byte) RefuseReason {
 	if u.budget != nil && !isLoopback(sa) && !u.budget.allow(addr, u.now) {
 		return RefusedBudget
 	}
-	return answered
+	return Answered
 }
 
 // addrKey hashes the source address (not the port) with the guard's seed.
-func (u *udpGuard) addrKey(sa *unix.RawSockaddrAny) (uint64, uint16) {
+func (u *Guard) addrKey(sa *unix.RawSockaddrAny) (uint64, uint16) {
 	if sa.Addr.Family == unix.AF_INET {
 		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
 		return maphash.Bytes(u.seed, a.Addr[:]), a.Port
@@ -149,11 +148,4 @@ func payloadHash(seed maphash.Seed, p []byte) uint64 {
 	head := maphash.Bytes(seed, p[:loopSample])
 	tail := maphash.Bytes(seed, p[len(p)-loopSample:])
 	return head ^ (tail+uint64(len(p)))*0xbf58476d1ce4e5b9
-}
-
-// logRefusal logs a refusal at most once per rateLogInterval per reason.
-func (u *udpGuard) logRefusal(log *slog.Logger, socket string, r RefuseReason, sa *unix.RawSockaddrAny) {
-	if u.logs[r].due() {
-		log.Warn("datagram not answered", "socket", socket, "reason", r.String(), "source", sourceString(sa))
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
 // sourceCase is one forged datagram: from src to a server, and what the
@@ -15,8 +16,8 @@ import (
 type sourceCase struct {
 	server string // udp4, udp6 or dual
 	src    string
-	v6     bool         // send in an IPv6 header (a dual-stack server at ::1)
-	want   RefuseReason // answered or the reason
+	v6     bool            // send in an IPv6 header (a dual-stack server at ::1)
+	want   udprules.Reason // udprules.Answered or the reason
 	// kernelDrops: Linux drops this source before any socket sees it (IPv4
 	// 0.0.0.0; IPv6 multicast, RFC 4291 2.7); the rule is then covered by
 	// TestSourceRule only, and the test checks that the kernel still does.
@@ -24,37 +25,37 @@ type sourceCase struct {
 }
 
 var sourceCases = []sourceCase{
-	{server: "udp4", src: "127.0.0.1:40000", want: answered},
-	{server: "udp4", src: "192.0.2.1:1024", want: answered},
-	{server: "udp4", src: "127.0.0.1:7", want: RefusedPort},
-	{server: "udp4", src: "127.0.0.1:7", want: RefusedPort},
-	{server: "udp4", src: "192.0.2.1:19", want: RefusedPort},
-	{server: "udp4", src: "127.0.0.1:1023", want: RefusedPort},
-	{server: "udp4", src: "127.0.0.1:2049", want: RefusedPort},
-	{server: "udp4", src: "127.0.0.1:2050", want: answered},
-	{server: "udp4", src: "0.1.2.3:40000", want: RefusedAddress},
-	{server: "udp4", src: "224.0.0.1:40000", want: RefusedAddress},
-	{server: "udp4", src: "239.1.2.3:40000", want: RefusedAddress},
-	{server: "udp4", src: "255.255.255.255:40000", want: RefusedAddress},
-	{server: "udp4", src: "0.0.0.0:40000", want: RefusedAddress, kernelDrops: true},
-	{server: "udp6", v6: true, src: "[::1]:40000", want: answered},
-	{server: "udp6", v6: true, src: "[2001:db8::1]:40000", want: answered},
-	{server: "udp6", v6: true, src: "[::1]:7", want: RefusedPort},
-	{server: "udp6", v6: true, src: "[2001:db8::1]:123", want: RefusedPort},
-	{server: "udp6", v6: true, src: "[::1]:2049", want: RefusedPort},
-	{server: "udp6", v6: true, src: "[::]:40000", want: RefusedAddress},
-	{server: "udp6", v6: true, src: "[ff02::1]:40000", want: RefusedAddress, kernelDrops: true},
-	{server: "udp6", v6: true, src: "[ff0e::1]:40000", want: RefusedAddress, kernelDrops: true},
-	{server: "dual", src: "127.0.0.1:40001", want: answered},
-	{server: "dual", src: "127.0.0.1:123", want: RefusedPort},
-	{server: "dual", src: "0.1.2.3:40000", want: RefusedAddress},
-	{server: "dual", src: "224.0.0.1:40000", want: RefusedAddress},
-	{server: "dual", src: "255.255.255.255:40000", want: RefusedAddress},
-	{server: "dual", v6: true, src: "[::ffff:127.0.0.1]:40002", want: answered},
-	{server: "dual", v6: true, src: "[::ffff:127.0.0.1]:19", want: RefusedPort},
-	{server: "dual", v6: true, src: "[::ffff:0.0.0.0]:40000", want: RefusedAddress},
-	{server: "dual", v6: true, src: "[::ffff:224.0.0.1]:40000", want: RefusedAddress},
-	{server: "dual", v6: true, src: "[::ffff:255.255.255.255]:40000", want: RefusedAddress},
+	{server: "udp4", src: "127.0.0.1:40000", want: udprules.Answered},
+	{server: "udp4", src: "192.0.2.1:1024", want: udprules.Answered},
+	{server: "udp4", src: "127.0.0.1:7", want: udprules.RefusedPort},
+	{server: "udp4", src: "127.0.0.1:7", want: udprules.RefusedPort},
+	{server: "udp4", src: "192.0.2.1:19", want: udprules.RefusedPort},
+	{server: "udp4", src: "127.0.0.1:1023", want: udprules.RefusedPort},
+	{server: "udp4", src: "127.0.0.1:2049", want: udprules.RefusedPort},
+	{server: "udp4", src: "127.0.0.1:2050", want: udprules.Answered},
+	{server: "udp4", src: "0.1.2.3:40000", want: udprules.RefusedAddress},
+	{server: "udp4", src: "224.0.0.1:40000", want: udprules.RefusedAddress},
+	{server: "udp4", src: "239.1.2.3:40000", want: udprules.RefusedAddress},
+	{server: "udp4", src: "255.255.255.255:40000", want: udprules.RefusedAddress},
+	{server: "udp4", src: "0.0.0.0:40000", want: udprules.RefusedAddress, kernelDrops: true},
+	{server: "udp6", v6: true, src: "[::1]:40000", want: udprules.Answered},
+	{server: "udp6", v6: true, src: "[2001:db8::1]:40000", want: udprules.Answered},
+	{server: "udp6", v6: true, src: "[::1]:7", want: udprules.RefusedPort},
+	{server: "udp6", v6: true, src: "[2001:db8::1]:123", want: udprules.RefusedPort},
+	{server: "udp6", v6: true, src: "[::1]:2049", want: udprules.RefusedPort},
+	{server: "udp6", v6: true, src: "[::]:40000", want: udprules.RefusedAddress},
+	{server: "udp6", v6: true, src: "[ff02::1]:40000", want: udprules.RefusedAddress, kernelDrops: true},
+	{server: "udp6", v6: true, src: "[ff0e::1]:40000", want: udprules.RefusedAddress, kernelDrops: true},
+	{server: "dual", src: "127.0.0.1:40001", want: udprules.Answered},
+	{server: "dual", src: "127.0.0.1:123", want: udprules.RefusedPort},
+	{server: "dual", src: "0.1.2.3:40000", want: udprules.RefusedAddress},
+	{server: "dual", src: "224.0.0.1:40000", want: udprules.RefusedAddress},
+	{server: "dual", src: "255.255.255.255:40000", want: udprules.RefusedAddress},
+	{server: "dual", v6: true, src: "[::ffff:127.0.0.1]:40002", want: udprules.Answered},
+	{server: "dual", v6: true, src: "[::ffff:127.0.0.1]:19", want: udprules.RefusedPort},
+	{server: "dual", v6: true, src: "[::ffff:0.0.0.0]:40000", want: udprules.RefusedAddress},
+	{server: "dual", v6: true, src: "[::ffff:224.0.0.1]:40000", want: udprules.RefusedAddress},
+	{server: "dual", v6: true, src: "[::ffff:255.255.255.255]:40000", want: udprules.RefusedAddress},
 }
 
 // TestUDPRefusesSources forges one datagram per case with a raw socket and
@@ -68,10 +69,10 @@ func TestUDPRefusesSources(t *testing.T) {
 	f := newForgerIn(t, ns)
 	servers := map[string]*guarded{}
 	for _, s := range []struct{ name, url string }{{"udp4", "udp4://127.0.0.1:0"}, {"udp6", "udp6://[::1]:0"}, {"dual", "dual"}} {
-		servers[s.name] = startGuarded(t, ns, s.url, UDPGuard{})
+		servers[s.name] = startGuarded(t, ns, s.url, udprules.Config{})
 	}
-	controls := map[string]*guarded{"udp4": startGuarded(t, ns, "udp4://127.0.0.1:0", UDPGuard{}), "udp6": startGuarded(t, ns, "udp6://[::1]:0", UDPGuard{})}
-	firstRefused := map[string]map[RefuseReason]string{}
+	controls := map[string]*guarded{"udp4": startGuarded(t, ns, "udp4://127.0.0.1:0", udprules.Config{}), "udp6": startGuarded(t, ns, "udp6://[::1]:0", udprules.Config{})}
+	firstRefused := map[string]map[udprules.Reason]string{}
 	for i, tc := range sourceCases {
 		src := netip.MustParseAddrPort(tc.src)
 		payload := []byte(fmt.Sprintf("case %d from %s", i, tc.src))
@@ -87,8 +88,8 @@ func TestUDPRefusesSources(t *testing.T) {
 		}
 		g := servers[tc.server]
 		checkVerdict(t, ns, f, g, tc, src, payload)
-		if m := firstRefused[tc.server]; tc.want != answered && m[tc.want] == "" {
-			firstRefused[tc.server] = map[RefuseReason]string{tc.want: src.String()}
+		if m := firstRefused[tc.server]; tc.want != udprules.Answered && m[tc.want] == "" {
+			firstRefused[tc.server] = map[udprules.Reason]string{tc.want: src.String()}
 			for r, s := range m {
 				firstRefused[tc.server][r] = s
 			}
@@ -130,24 +131,24 @@ func checkVerdict(t *testing.T, ns *netns, f *forger, g *guarded, tc sourceCase,
 	}
 	after := g.waitHandled(t, before.handled()+1)
 	answeredNow := after.DatagramsOut - before.DatagramsOut
-	var refusedNow [numRefuseReasons]uint64
+	var refusedNow [udprules.NumReasons]uint64
 	for r := range refusedNow {
 		refusedNow[r] = after.Refused[r] - before.Refused[r]
 	}
 	switch {
-	case tc.want == answered && answeredNow != 1:
+	case tc.want == udprules.Answered && answeredNow != 1:
 		t.Errorf("%s -> %s: not answered (refused %v)", tc.src, tc.server, refusedNow)
-	case tc.want != answered && refusedNow[tc.want] != 1:
-		t.Errorf("%s -> %s: not refused as %v (answered %d, refused %v)", tc.src, tc.server, tc.want, answeredNow, refusedNow)
+	case tc.want != udprules.Answered && refusedNow[tc.want] != 1:
+		t.Errorf("%s -> %s: not refused as %v (udprules.Answered %d, refused %v)", tc.src, tc.server, tc.want, answeredNow, refusedNow)
 	}
 	if catch == nil {
 		return
 	}
 	got, ok := catch()
 	switch {
-	case tc.want == answered && !ok:
+	case tc.want == udprules.Answered && !ok:
 		t.Errorf("%s -> %s: no echo arrived at the source", tc.src, tc.server)
-	case tc.want == answered:
+	case tc.want == udprules.Answered:
 		if err := echotest.Compare(got, payload); err != nil {
 			t.Errorf("%s -> %s: %v", tc.src, tc.server, err)
 		}
@@ -158,7 +159,7 @@ func checkVerdict(t *testing.T, ns *netns, f *forger, g *guarded, tc sourceCase,
 
 // checkRefusalLog: one line per reason however many refusals (all within
 // the 5 s of rateLogInterval), naming the first refused source.
-func checkRefusalLog(t *testing.T, g *guarded, first map[RefuseReason]string) {
+func checkRefusalLog(t *testing.T, g *guarded, first map[udprules.Reason]string) {
 	t.Helper()
 	for r, src := range first {
 		lines := g.log.Lines("datagram not answered", "reason="+r.String())
@@ -170,7 +171,7 @@ func checkRefusalLog(t *testing.T, g *guarded, first map[RefuseReason]string) {
 
 func checkRefusedMetric(t *testing.T, g *guarded) {
 	t.Helper()
-	want := map[RefuseReason]uint64{RefusedPort: 5, RefusedAddress: 4, RefusedLoop: 0, RefusedBudget: 0}
+	want := map[udprules.Reason]uint64{udprules.RefusedPort: 5, udprules.RefusedAddress: 4, udprules.RefusedLoop: 0, udprules.RefusedBudget: 0}
 	for _, st := range g.srv.Stats() {
 		if st.Network != "udp4" {
 			continue

@@ -1,4 +1,4 @@
-package engine
+package udprules
 
 import (
 	"math/rand/v2"
@@ -18,7 +18,7 @@ func TestLoopTableLimit(t *testing.T) {
 	}
 	for i := range 5 {
 		if !tab.arrive(42, int64(10+i)*ms) {
-			t.Fatalf("arrival %d answered: over the limit of 10", 11+i)
+			t.Fatalf("arrival %d Answered: over the limit of 10", 11+i)
 		}
 	}
 	if tab.arrive(43, 20*ms) || tab.arrive(43, 21*ms) {
@@ -33,7 +33,7 @@ func TestLoopTableLimit(t *testing.T) {
 // through a slow peer (20 payloads interleaved, 20/s each) is refused
 // within its first second; a loop between two servers after 10 arrivals.
 func TestLoopTablePace(t *testing.T) {
-	tab := newLoopTable(DefaultUDPLoopLimit, int64(DefaultUDPLoopWindow))
+	tab := newLoopTable(DefaultLoopLimit, int64(DefaultLoopWindow))
 	for i := range 300 { // one minute
 		if tab.arrive(7, int64(i)*200*ms) {
 			t.Fatalf("health checker refused at probe %d", i)

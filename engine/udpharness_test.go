@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/activation"
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/listen"
+	"github.com/echo-activation/echo-server/engine/udprules"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,15 +26,15 @@ type guarded struct {
 
 // startGuarded serves url (or, for "dual", a dual-stack [::]:0 socket as
 // systemd's BindIPv6Only=both makes) in ns with the given guard.
-func startGuarded(t testing.TB, ns *netns, url string, g UDPGuard) *guarded {
+func startGuarded(t testing.TB, ns *netns, url string, g udprules.Config) *guarded {
 	t.Helper()
-	var fd InheritedFD
+	var fd activation.InheritedFD
 	err := ns.do(func() (err error) {
 		if url == "dual" {
 			fd, err = dualStackUDP()
 			return err
 		}
-		fd, err = Listen(url)
+		fd, err = listen.Listen(url)
 		return err
 	})
 	if err != nil {
@@ -40,11 +43,11 @@ func startGuarded(t testing.TB, ns *netns, url string, g UDPGuard) *guarded {
 	// serveFDs hands fd to the server, which closes it: no cleanup of ours.
 	buf := &echotest.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	srv := serveFDs(t, []InheritedFD{fd}, log, WithLoops(1), WithUDPGuard(g))
+	srv := serveFDs(t, []activation.InheritedFD{fd}, log, WithLoops(1), WithUDPGuard(g))
 	return &guarded{srv: srv, addr: netip.MustParseAddrPort(srv.Stats()[0].Addr), log: buf}
 }
 
-func dualStackUDP() (InheritedFD, error) {
+func dualStackUDP() (activation.InheritedFD, error) {
 	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err == nil {
 		err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
@@ -52,7 +55,7 @@ func dualStackUDP() (InheritedFD, error) {
 	if err == nil {
 		err = unix.Bind(fd, &unix.SockaddrInet6{})
 	}
-	return InheritedFD{FD: fd, Name: "dual"}, err
+	return activation.InheritedFD{FD: fd, Name: "dual"}, err
 }
 
 func (g *guarded) stats() SocketStats { return g.srv.Stats()[0] }

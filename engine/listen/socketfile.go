@@ -1,4 +1,6 @@
-package engine
+//go:build linux
+
+package listen
 
 import (
 	"errors"

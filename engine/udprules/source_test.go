@@ -1,4 +1,4 @@
-package engine
+package udprules
 
 import (
 	"net/netip"
@@ -28,43 +28,43 @@ func rawSockaddr(ap netip.AddrPort, family int) *unix.RawSockaddrAny {
 func TestSourceRule(t *testing.T) {
 	for _, tc := range []struct {
 		src  string
-		want RefuseReason
+		want Reason
 	}{
-		{src: "10.0.0.1:40000", want: answered},
+		{src: "10.0.0.1:40000", want: Answered},
 		{src: "10.0.0.1:0", want: RefusedPort},
 		{src: "10.0.0.1:7", want: RefusedPort},
 		{src: "10.0.0.1:19", want: RefusedPort},
 		{src: "10.0.0.1:123", want: RefusedPort},
 		{src: "10.0.0.1:1023", want: RefusedPort},
-		{src: "10.0.0.1:1024", want: answered},
-		{src: "10.0.0.1:2048", want: answered},
+		{src: "10.0.0.1:1024", want: Answered},
+		{src: "10.0.0.1:2048", want: Answered},
 		{src: "10.0.0.1:2049", want: RefusedPort},
-		{src: "10.0.0.1:2050", want: answered},
-		{src: "10.0.0.1:65535", want: answered},
+		{src: "10.0.0.1:2050", want: Answered},
+		{src: "10.0.0.1:65535", want: Answered},
 		{src: "0.0.0.0:40000", want: RefusedAddress},
 		{src: "0.1.2.3:40000", want: RefusedAddress},
-		{src: "1.0.0.0:40000", want: answered},
-		{src: "223.255.255.255:40000", want: answered},
+		{src: "1.0.0.0:40000", want: Answered},
+		{src: "223.255.255.255:40000", want: Answered},
 		{src: "224.0.0.1:40000", want: RefusedAddress},
 		{src: "239.255.255.255:40000", want: RefusedAddress},
-		{src: "240.0.0.1:40000", want: answered},
-		{src: "255.255.255.254:40000", want: answered},
+		{src: "240.0.0.1:40000", want: Answered},
+		{src: "255.255.255.254:40000", want: Answered},
 		{src: "255.255.255.255:40000", want: RefusedAddress},
 		{src: "224.0.0.1:7", want: RefusedAddress}, // the address is judged first
-		{src: "127.0.0.1:40000", want: answered},
+		{src: "127.0.0.1:40000", want: Answered},
 		{src: "127.0.0.1:1023", want: RefusedPort},
-		{src: "[2001:db8::1]:40000", want: answered},
+		{src: "[2001:db8::1]:40000", want: Answered},
 		{src: "[2001:db8::1]:2049", want: RefusedPort},
 		{src: "[::]:40000", want: RefusedAddress},
 		{src: "[ff02::1]:40000", want: RefusedAddress},
 		{src: "[ff0e::1]:40000", want: RefusedAddress},
-		{src: "[fe80::1]:40000", want: answered},
-		{src: "[::1]:40000", want: answered},
+		{src: "[fe80::1]:40000", want: Answered},
+		{src: "[::1]:40000", want: Answered},
 		{src: "[::1]:7", want: RefusedPort},
 		{src: "[::ffff:0.0.0.0]:40000", want: RefusedAddress},
 		{src: "[::ffff:224.0.0.1]:40000", want: RefusedAddress},
 		{src: "[::ffff:255.255.255.255]:40000", want: RefusedAddress},
-		{src: "[::ffff:10.0.0.1]:40000", want: answered},
+		{src: "[::ffff:10.0.0.1]:40000", want: Answered},
 		{src: "[::ffff:10.0.0.1]:53", want: RefusedPort},
 	} {
 		ap := netip.MustParseAddrPort(tc.src)
@@ -102,8 +102,8 @@ func TestIsLoopback(t *testing.T) {
 		if got := isLoopback(rawSockaddr(ap, fam)); got != tc.want {
 			t.Errorf("isLoopback(%s) = %v", tc.src, got)
 		}
-		if got, want := sourceString(rawSockaddr(ap, fam)), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(); got != want {
-			t.Errorf("sourceString(%s) = %s", tc.src, got)
+		if got, want := SourceString(rawSockaddr(ap, fam)), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(); got != want {
+			t.Errorf("SourceString(%s) = %s", tc.src, got)
 		}
 	}
 }

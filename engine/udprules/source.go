@@ -1,4 +1,4 @@
-package engine
+package udprules
 
 import (
 	"net/netip"
@@ -23,7 +23,7 @@ const nfsPort = 2049
 
 // sourceRule returns why a datagram from sa must not be answered, or
 // answered. Only AF_INET and AF_INET6 sources are judged.
-func sourceRule(sa *unix.RawSockaddrAny) RefuseReason {
+func sourceRule(sa *unix.RawSockaddrAny) Reason {
 	switch sa.Addr.Family {
 	case unix.AF_INET:
 		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
@@ -32,17 +32,17 @@ func sourceRule(sa *unix.RawSockaddrAny) RefuseReason {
 		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(sa))
 		return judgeSource(netPort(&a.Port), badIPv6(&a.Addr))
 	}
-	return answered
+	return Answered
 }
 
-func judgeSource(port uint16, badAddr bool) RefuseReason {
+func judgeSource(port uint16, badAddr bool) Reason {
 	switch {
 	case badAddr:
 		return RefusedAddress
 	case port < firstUnprivilegedPort || port == nfsPort:
 		return RefusedPort
 	}
-	return answered
+	return Answered
 }
 
 // netPort reads a port stored in network byte order.
@@ -90,9 +90,9 @@ func isLoopback(sa *unix.RawSockaddrAny) bool {
 	return false
 }
 
-// sourceString formats sa for a log line, a v4-mapped address as IPv4 (it
+// SourceString formats sa for a log line, a v4-mapped address as IPv4 (it
 // allocates: only when logging).
-func sourceString(sa *unix.RawSockaddrAny) string {
+func SourceString(sa *unix.RawSockaddrAny) string {
 	switch sa.Addr.Family {
 	case unix.AF_INET:
 		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))

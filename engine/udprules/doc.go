@@ -1,0 +1,12 @@
+// Package udprules decides which UDP datagrams an echo server must not
+// answer (README "UDP abuse"): a source that is a service port or an address
+// no reply may go to (source.go), the same payload coming back too often
+// from one address and port, which is an echo loop (loop.go), and replies to
+// one address beyond its budget, which is reflection (budget.go).
+//
+// It owns no socket and makes no system call: a Guard judges a source
+// address, a payload and the time, in fixed memory (two tables of 192 KiB
+// and 128 KiB per socket, allocated once) and without allocating, so every
+// rule is table-tested without sockets. The engine's datagram loop asks it
+// once per datagram and counts and logs the refusals.
+package udprules
