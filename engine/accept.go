@@ -73,8 +73,8 @@ type acceptor struct {
 	mu       sync.Mutex
 	mode     acceptMode
 	loops    []loopRef
-	armed    []bool  // per loop: the listener is in its epoll
-	count    []int64 // per loop: connections it accepted here (balance.go)
+	armed    []bool      // per loop: the listener is in its epoll
+	count    []loopCount // per loop: connections it accepted here (balance.go)
 	goAccept sync.WaitGroup
 	retired  bool // fd holds a placeholder, closed after the loops stop
 }
@@ -119,7 +119,7 @@ func (s *Server) newAcceptor(sv *served) *acceptor {
 func (a *acceptor) start(loops []loopRef) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.loops, a.armed, a.count = loops, make([]bool, len(loops)), make([]int64, len(loops))
+	a.loops, a.armed, a.count = loops, make([]bool, len(loops)), make([]loopCount, len(loops))
 	if a.s.fdsLow() {
 		a.toGoLocked()
 		return

@@ -30,11 +30,7 @@ var acceptPaths = []struct {
 func loopAccepted(srv *Server) int64 {
 	var n int64
 	for _, a := range srv.acceptors {
-		a.mu.Lock()
-		for _, c := range a.count {
-			n += c
-		}
-		a.mu.Unlock()
+		n += a.accepted()
 	}
 	return n
 }
@@ -66,14 +62,28 @@ func TestAcceptPaths(t *testing.T) {
 	}
 }
 
-// TestTCPOptions: the server's end of every TCP connection has the options
-// Go's net sets (TCP_NODELAY, keepalive 15 s/15 s/9) on both paths (found
-// among this process's fds by its local port).
+// tcpOptionNames are the options compared by TestTCPOptions.
+var tcpOptionNames = []struct {
+	name       string
+	level, opt int
+}{
+	{"TCP_NODELAY", unix.IPPROTO_TCP, unix.TCP_NODELAY},
+	{"SO_KEEPALIVE", unix.SOL_SOCKET, unix.SO_KEEPALIVE},
+	{"TCP_KEEPIDLE", unix.IPPROTO_TCP, unix.TCP_KEEPIDLE},
+	{"TCP_KEEPINTVL", unix.IPPROTO_TCP, unix.TCP_KEEPINTVL},
+	{"TCP_KEEPCNT", unix.IPPROTO_TCP, unix.TCP_KEEPCNT},
+}
+
+// TestTCPOptions: the server's end of every TCP connection, read back from
+// the kernel, has the options that Go's net gives a connection its own
+// listener accepts (TCP_NODELAY and keepalive), on both paths (the server's
+// end found among this process's fds by its local port).
 func TestTCPOptions(t *testing.T) {
 	for _, path := range acceptPaths {
 		t.Run(path.name, func(t *testing.T) {
 			_, stats := startServerWith(t, path.opts, "tcp4://127.0.0.1:0", "tcp6://[::1]:0")
 			for _, st := range stats {
+				want := goAcceptedOptions(t, st.Network)
 				c, err := net.Dial(st.Network, st.Addr)
 				if err != nil {
 					t.Fatal(err)
@@ -88,15 +98,44 @@ func TestTCPOptions(t *testing.T) {
 					t.Fatalf("%s: no server end of the connection found", st.Network)
 				}
 				for _, fd := range fds {
-					for _, o := range tcpOptions {
-						if v, err := unix.GetsockoptInt(fd, o.level, o.opt); err != nil || v != o.value {
-							t.Errorf("%s: option %d/%d on fd %d = %d (%v), want %d", st.Network, o.level, o.opt, fd, v, err, o.value)
+					for i, o := range tcpOptionNames {
+						if v, err := unix.GetsockoptInt(fd, o.level, o.opt); err != nil || v != want[i] {
+							t.Errorf("%s: %s on fd %d = %d (%v), want %d as Go's net sets it", st.Network, o.name, fd, v, err, want[i])
 						}
 					}
 				}
 			}
 		})
 	}
+}
+
+// goAcceptedOptions reads tcpOptionNames from a connection that Go's own
+// net.Listener accepted.
+func goAcceptedOptions(t *testing.T, network string) []int {
+	t.Helper()
+	ln, err := net.Listen(network, map[string]string{"tcp4": "127.0.0.1:0", "tcp6": "[::1]:0"}[network])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial(network, ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	rc, _ := sc.(*net.TCPConn).SyscallConn()
+	out := make([]int, len(tcpOptionNames))
+	_ = rc.Control(func(fd uintptr) {
+		for i, o := range tcpOptionNames {
+			out[i], _ = unix.GetsockoptInt(int(fd), o.level, o.opt)
+		}
+	})
+	return out
 }
 
 // serverEnds returns this process's connected TCP sockets whose local
@@ -124,26 +163,26 @@ func serverEnds(t *testing.T, port string) []int {
 }
 
 // TestLoopsShareFairly: with two loops, 1000 connections from 20 clients
-// connecting one after another split evenly; EPOLLEXCLUSIVE alone (the
-// balance turned off) is logged for comparison.
+// connecting one after another split evenly: no loop more than two margins
+// ahead of the other (a disarmed loop comes back within a margin of being
+// caught up with). EPOLLEXCLUSIVE alone (the balance turned off) is
+// logged for comparison, not asserted: the kernel's split varies.
 func TestLoopsShareFairly(t *testing.T) {
-	for _, margin := range []int64{balanceMargin, 1 << 40} {
+	balanced := balanceMargin
+	for _, margin := range []int64{balanced, 1 << 40} {
 		t.Run("margin "+strconv.FormatInt(margin, 10), func(t *testing.T) {
-			saved := balanceMargin
-			t.Cleanup(func() { balanceMargin = saved }) // after the server's Shutdown
+			t.Cleanup(func() { balanceMargin = balanced }) // after the server's Shutdown
 			balanceMargin = margin
-			srv, stats := startServer(t, "tcp4://127.0.0.1:0")
+			srv, stats := startServerWith(t, []Option{WithLoops(2)}, "tcp4://127.0.0.1:0")
 			connectMany(t, stats[0].Addr, 20, 50)
 			a := srv.acceptors[0]
-			a.mu.Lock()
-			counts := append([]int64(nil), a.count...)
-			a.mu.Unlock()
+			counts := []int64{a.count[0].n.Load(), a.count[1].n.Load()}
 			t.Logf("connections per loop: %v", counts)
 			if counts[0]+counts[1] != 1000 {
 				t.Fatalf("loops accepted %v, want 1000 in all", counts)
 			}
-			if margin == balanceMargin && min(counts[0], counts[1]) < 300 {
-				t.Fatalf("split %v: a loop took under 30%%", counts)
+			if margin == balanced && max(counts[0], counts[1])-min(counts[0], counts[1]) > 2*balanced {
+				t.Fatalf("split %v: one loop more than %d ahead", counts, 2*balanced)
 			}
 		})
 	}

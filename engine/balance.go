@@ -2,51 +2,91 @@
 
 package engine
 
-import "github.com/panjf2000/gnet/v2"
+import (
+	"sync/atomic"
+
+	"github.com/panjf2000/gnet/v2"
+)
 
 // Fair shares between event loops. With a listener in several loops'
 // epolls, EPOLLEXCLUSIVE wakes one waiting loop per connection, but the
 // kernel tries the loops in the order they registered, so the first one
-// takes most connections whenever it is waiting (measured: 87/13 with two
-// loops). So each loop counts the connections it accepted on a listener; a
-// loop that is balanceMargin connections ahead of the loop with the fewest
-// takes the listener off its own epoll, and it is put back once the loops
-// still accepting have caught up with it. Each switch is one epoll_ctl, at
-// most one per balanceMargin connections per loop.
+// takes most connections whenever it is waiting. So each loop counts the
+// connections it accepted on a listener; a loop that is balanceMargin
+// connections ahead of the loop with the fewest takes the listener off its
+// own epoll, and it is put back once the loops still accepting have caught
+// up with it. Each switch is one epoll_ctl, at most one per balanceMargin
+// connections per loop.
+//
+// The count of a connection is one atomic add on the loop's own counter
+// and a read of the others: no lock is taken per connection. The
+// acceptor's mutex is taken only when a loop must step aside or come back.
 
 // balanceMargin is how far one loop may get ahead before it steps aside
-// (a variable only so that a test can log the split without it).
+// (a variable only so that a test can measure the split without it).
 var balanceMargin int64 = 16
+
+// loopCount is one loop's count of connections it accepted on a listener,
+// alone on its cache line: the loops add to their own counts concurrently.
+type loopCount struct {
+	n atomic.Int64
+	_ [56]byte
+}
 
 // balance counts a connection accepted on loop el and evens out the loops
 // (with one loop there is nothing to even out or count).
 func (a *acceptor) balance(el gnet.EventLoop) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if len(a.loops) < 2 {
 		return
 	}
 	i := a.loopIndex(el)
-	if i < 0 || a.mode != modeLoops {
+	if i < 0 {
 		return
 	}
-	a.count[i]++
+	mine := a.count[i].n.Add(1)
+	if fewest := a.fewest(); mine < fewest+balanceMargin && mine%balanceMargin != 0 {
+		return // nothing to switch: neither ahead, nor a turn to re-arm the others
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.mode != modeLoops {
+		return
+	}
 	armedMin, allMin := a.minCountsLocked()
 	for j := range a.loops {
-		if !a.armed[j] && a.count[j] <= armedMin {
+		if !a.armed[j] && a.count[j].n.Load() <= armedMin {
 			_ = a.armLocked(j) // caught up with: accept again
 		}
 	}
-	if a.armed[i] && a.count[i] >= allMin+balanceMargin && a.armedCountLocked() > 1 {
+	if a.armed[i] && a.count[i].n.Load() >= allMin+balanceMargin && a.armedCountLocked() > 1 {
 		a.disarmLocked(i) // on its own loop: no event of it is in flight elsewhere
 	}
+}
+
+// fewest is the smallest count of any loop.
+func (a *acceptor) fewest() int64 {
+	least := a.count[0].n.Load()
+	for j := 1; j < len(a.count); j++ {
+		least = min(least, a.count[j].n.Load())
+	}
+	return least
+}
+
+// accepted is the number of connections the loops accepted here.
+func (a *acceptor) accepted() int64 {
+	var n int64
+	for j := range a.count {
+		n += a.count[j].n.Load()
+	}
+	return n
 }
 
 // minCountsLocked returns the fewest connections accepted by an armed loop
 // and by any loop.
 func (a *acceptor) minCountsLocked() (armed, all int64) {
 	armed, all = -1, -1
-	for j, n := range a.count {
+	for j := range a.count {
+		n := a.count[j].n.Load()
 		if all < 0 || n < all {
 			all = n
 		}
