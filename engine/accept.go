@@ -45,8 +45,9 @@ import (
 //     ample again.
 //   - with several loops, EPOLLEXCLUSIVE wakes one loop per connection, but
 //     favours the first (87/13 with two loops); balance.go evens it out.
-//   - a connection gnet accepts has no context: OnOpen finds its socket
-//     from its LocalAddr (the listener's listenAddr) and admits it there.
+//   - gnet gives a connection it accepts no context, but its LocalAddr is
+//     the listener's listenAddr, which carries the acceptor: connOrigin
+//     (stream.go) asks that acceptor to admit it.
 //   - TCP options as Go's net sets them on every TCP conn it makes (the Go
 //     path's): TCP_NODELAY, and keepalive after 15 s idle, every 15 s, 9
 //     probes. They are set once on the listening socket (shared with its
@@ -206,18 +207,17 @@ func (a *acceptor) backToLoops() bool {
 	return true
 }
 
-// acceptedOnLoop is OnOpen's part for a connection gnet accepted on one of
-// the server's listeners: it finds the socket, admits the connection (or
-// rejects it over MaxConns), evens out the loops and guards the fds.
-func acceptedOnLoop(c gnet.Conn) *connState {
-	a := c.LocalAddr().(*listenAddr).acc
+// opened is OnOpen's part for a connection gnet accepted on a's listener:
+// it admits the connection (or rejects it over MaxConns) and gives it its
+// state, evens out the loops and guards the fds.
+func (a *acceptor) opened(c gnet.Conn) *connState {
 	st := &connState{sv: a.sv, admitted: a.s.admitOrReject(a.sv)}
 	c.SetContext(st)
 	if st.admitted && a.perConn {
 		_ = setTCPOptions(c.Fd())
 	}
 	if a.s.fdsLow() {
-		a.s.acceptorsToGo()
+		a.s.loopPath.toGo()
 	} else {
 		a.balance(c.EventLoop())
 	}
@@ -242,13 +242,6 @@ func setTCPOptions(fd int) error {
 		}
 	}
 	return nil
-}
-
-// acceptorsToGo moves every listener off the loops (fds are low).
-func (s *Server) acceptorsToGo() {
-	for _, a := range s.acceptors {
-		a.toGo()
-	}
 }
 
 // halt takes the listener off the loops for good and waits for

@@ -29,7 +29,7 @@ var acceptPaths = []struct {
 // server's listeners.
 func loopAccepted(srv *Server) int64 {
 	var n int64
-	for _, a := range srv.acceptors {
+	for _, a := range acceptorsOf(srv) {
 		n += a.accepted()
 	}
 	return n
@@ -43,8 +43,8 @@ func TestAcceptPaths(t *testing.T) {
 		t.Run(path.name, func(t *testing.T) {
 			dir := echotest.TempDir(t)
 			srv, stats := startServerWith(t, path.opts, "tcp4://127.0.0.1:0", "tcp6://[::1]:0", "unix://"+dir+"/s.sock")
-			if got := len(srv.acceptors) == 3; got != path.loops {
-				t.Fatalf("%d listeners on the loops, want all: %v", len(srv.acceptors), path.loops)
+			if got := len(acceptorsOf(srv)) == 3; got != path.loops {
+				t.Fatalf("%d listeners on the loops, want all: %v", len(acceptorsOf(srv)), path.loops)
 			}
 			for i, st := range stats {
 				checkStream(t, st, dir, []int{1, 64 << 10, 4 << 20})
@@ -175,7 +175,7 @@ func TestLoopsShareFairly(t *testing.T) {
 			balanceMargin = margin
 			srv, stats := startServerWith(t, []Option{WithLoops(2)}, "tcp4://127.0.0.1:0")
 			connectMany(t, stats[0].Addr, 20, 50)
-			a := srv.acceptors[0]
+			a := acceptorsOf(srv)[0]
 			counts := []int64{a.count[0].n.Load(), a.count[1].n.Load()}
 			t.Logf("connections per loop: %v", counts)
 			if counts[0]+counts[1] != 1000 {
@@ -224,7 +224,7 @@ func TestFDGuard(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = shutdown(srv) })
-	a := srv.acceptors[0]
+	a := acceptorsOf(srv)[0]
 	var held []net.Conn
 	for range fdHeadroom + 10 {
 		held = append(held, dialEcho(t, addr))
@@ -275,7 +275,7 @@ func TestStopAcceptingServesQueued(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = shutdown(srv) })
-			for _, a := range srv.acceptors {
+			for _, a := range acceptorsOf(srv) {
 				a.halt() // the loops stop accepting; the kernel queues
 			}
 			var queued []net.Conn
@@ -303,4 +303,12 @@ func TestStopAcceptingServesQueued(t *testing.T) {
 			}
 		})
 	}
+}
+
+// acceptorsOf is the server's acceptors on gnet's loops (none on the Go path).
+func acceptorsOf(srv *Server) []*acceptor {
+	if srv.loopPath == nil {
+		return nil
+	}
+	return srv.loopPath.acceptors
 }

@@ -90,11 +90,6 @@ func accept4(fd, flags int) (int, error) {
 	}
 }
 
-// acceptLoop is acceptEach over a net.Listener.
-func (s *Server) acceptLoop(ln net.Listener, sv *served, handle func(net.Conn)) {
-	acceptEach(s, sv, ln.Accept, handle)
-}
-
 // acceptEach hands every accepted connection to handle until the server
 // stops or the listener is closed, backing off after errors.
 func acceptEach[T any](s *Server, sv *served, accept func() (T, error), handle func(T)) {

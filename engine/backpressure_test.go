@@ -140,18 +140,18 @@ func TestGnetPrivateEpollFD(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(stats[0].Addr)
 	ends := serverEnds(t, port)
-	if len(srv.gnetLoops) != 2 || len(ends) != 1 {
-		t.Fatalf("%d loops, %d server ends: want 2 and 1", len(srv.gnetLoops), len(ends))
+	if len(srv.loopPath.loops) != 2 || len(ends) != 1 {
+		t.Fatalf("%d loops, %d server ends: want 2 and 1", len(srv.loopPath.loops), len(ends))
 	}
 	holding := 0
-	for _, l := range srv.gnetLoops {
+	for _, l := range srv.loopPath.loops {
 		fd := strconv.Itoa(l.epfd)
 		link, _ := os.Readlink("/proc/self/fd/" + fd)
 		info, _ := os.ReadFile("/proc/self/fdinfo/" + fd)
 		if link != "anon_inode:[eventpoll]" {
 			t.Fatalf("epoll fd %s is %q", fd, link)
 		}
-		if !epollHolds(info, srv.acceptors[0].fd) {
+		if !epollHolds(info, acceptorsOf(srv)[0].fd) {
 			t.Errorf("epoll fd %s lacks the listener", fd)
 		}
 		if epollHolds(info, ends[0]) {

@@ -32,15 +32,20 @@ type accepted struct {
 	sv *served
 }
 
-// enrollers is the pool: made in New, started by Start, stopped by
-// StopAccepting once the accept loops have ended.
+// enrollers is the pool: made in New, started by the first connection
+// accepted in Go (a server that accepts only on gnet's loops, or has no
+// stream listener, runs none of its goroutines), stopped by StopAccepting
+// once the accept loops have ended.
 type enrollers struct {
-	ch       chan accepted
-	wg       sync.WaitGroup
-	stopOnce sync.Once
+	ch        chan accepted
+	wg        sync.WaitGroup
+	startOnce sync.Once
+	stopOnce  sync.Once
 }
 
-func (e *enrollers) start(s *Server) {
+func (e *enrollers) start(s *Server) { e.startOnce.Do(func() { e.run(s) }) }
+
+func (e *enrollers) run(s *Server) {
 	for range enrollerCount {
 		e.wg.Add(1)
 		go func() {
@@ -69,6 +74,7 @@ func (s *Server) takeConn(nfd int, sv *served) {
 		s.enrollFD(nfd, sv)
 		return
 	}
+	s.enroll.start(s)
 	s.enroll.ch <- accepted{nfd, sv}
 }
 

@@ -23,11 +23,9 @@ type echoHandler struct {
 }
 
 func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	st, _ := c.Context().(*connState)
-	if st == nil { // accepted by gnet's loop on one of our listeners
-		if st = acceptedOnLoop(c); !st.admitted {
-			return nil, gnet.Close
-		}
+	st := connOrigin(c)
+	if !st.admitted { // over MaxConns
+		return nil, gnet.Close
 	}
 	st.opened = true
 	sv := st.sv

@@ -66,7 +66,9 @@ func (s *Server) StopAccepting() {
 	}
 	s.stopAccept.Do(func() {
 		close(s.stopping)
-		s.stopAcceptors()
+		if s.stream != nil {
+			s.stream.stop()
+		}
 		for _, c := range s.stoppers {
 			_ = c.Close()
 		}
@@ -78,21 +80,6 @@ func (s *Server) StopAccepting() {
 		}
 	})
 	<-s.acceptEnded
-}
-
-// stopAcceptors takes every listener off gnet's loops, waits until no
-// loop can still act on one, then accepts what is queued and closes them.
-func (s *Server) stopAcceptors() {
-	if len(s.acceptors) == 0 {
-		return
-	}
-	for _, a := range s.acceptors {
-		a.halt()
-	}
-	quiesce(s.gnetLoops)
-	for _, a := range s.acceptors {
-		a.finish()
-	}
 }
 
 // Shutdown stops accepting (StopAccepting), lets open connections go on
@@ -134,12 +121,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	err := s.drain(ctx)
 	s.vsock.closeAll()
 	s.vsock.wait()
-	if stopErr := s.client.Stop(); stopErr != nil && !errors.Is(stopErr, context.Canceled) {
-		s.log.Debug("gnet stop", "err", stopErr)
-	}
-	for _, a := range s.acceptors {
-		a.closePlaceholder()
-	}
+	s.stopGnet()
 	return err
 }
 

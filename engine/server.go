@@ -3,6 +3,8 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,9 +26,9 @@ type Server struct {
 	privErr error        // why priv is nil
 	adm     admission    // stream connections taken on (admission.go)
 
-	acceptors []*acceptor // stream listeners accepted on gnet's loops (accept.go)
-	gnetLoops []loopRef   // the Client's event loops, when acceptors exist
-	sysFiles  sysFiles    // the system's file table (fdlimit.go)
+	stream   streamPath // how stream listeners are accepted, chosen at Start (stream.go)
+	loopPath *loopPath  // stream, when it accepts on gnet's loops; else nil
+	sysFiles sysFiles   // the system's file table (fdlimit.go)
 
 	mu       sync.Mutex // guards state and started; held for the whole of Start
 	state    state
@@ -68,9 +70,14 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	s.adm.onZero = s.noneOpen
 	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout, adm: &s.adm, priv: s.priv}
 	s.connsOnly = len(sockets) > 0
+	streams := false // gnet is started only for stream sockets
 	for _, sk := range sockets {
 		s.sockets = append(s.sockets, &served{Socket: sk})
 		s.connsOnly = s.connsOnly && sk.Kind == StreamConn
+		streams = streams || sk.Kind == StreamListener || sk.Kind == StreamConn
+	}
+	if !streams {
+		return s, nil
 	}
 	cli, err := gnet.NewClient(s.handler,
 		gnet.WithNumEventLoop(o.Loops),
@@ -118,13 +125,10 @@ func (s *Server) start() error {
 		s.log.Warn("gnet private access off: accepting in Go, and closing slow readers instead of pausing them",
 			"err", s.privErr, "unsent_limit", fallbackMaxUnsent)
 	}
-	s.prepareAcceptors()
-	if err := s.client.Start(); err != nil {
+	if err := s.startGnet(); err != nil {
 		s.closeSocketFDs()
-		return fmt.Errorf("engine: start event loops: %w", err)
+		return err
 	}
-	s.findLoops()
-	s.enroll.start(s)
 	started := 0
 	for _, sv := range s.sockets {
 		if err := s.serve(sv); err != nil {
@@ -135,7 +139,7 @@ func (s *Server) start() error {
 	}
 	if started == 0 {
 		s.enroll.stop()
-		_ = s.client.Stop()
+		s.stopGnet()
 		return ErrNothingToServe
 	}
 	if s.connsOnly && s.adm.open() == 0 {
@@ -144,56 +148,54 @@ func (s *Server) start() error {
 	return nil
 }
 
-// prepareAcceptors enters every stream listener
-// in gnet's listener map, before the loops start (accept.go).
-func (s *Server) prepareAcceptors() {
-	if s.priv == nil {
-		return
+// startGnet starts gnet's event loops, when there is a stream socket, and
+// chooses the stream path (stream.go): the loops when gnet's private state
+// is open and its loops readable, else Go.
+func (s *Server) startGnet() error {
+	if s.client == nil {
+		return nil
 	}
-	for _, sv := range s.sockets {
-		if sv.Kind == StreamListener {
-			if sv.acc = s.newAcceptor(sv); sv.acc != nil {
-				s.acceptors = append(s.acceptors, sv.acc)
-			}
-		}
+	var lp *loopPath
+	if s.priv != nil {
+		lp = s.newLoopPath() // before the loops start: gnet reads its listener map then
 	}
-}
-
-// findLoops reads the event loops the acceptors need; when that fails,
-// the listeners are accepted in Go (logged once). No listener is in any
-// epoll yet, so nothing reads the acceptors meanwhile.
-func (s *Server) findLoops() {
-	if len(s.acceptors) == 0 {
-		return
+	if err := s.client.Start(); err != nil {
+		return fmt.Errorf("engine: start event loops: %w", err)
 	}
-	loops, err := s.priv.loops(s.client)
-	if err != nil {
+	s.stream = goPath{s}
+	if lp == nil {
+		return nil
+	}
+	if err := lp.findLoops(); err != nil {
 		s.log.Warn("gnet event loops unreadable: accepting in Go", "err", err)
 		for _, sv := range s.sockets {
 			sv.acc = nil
 		}
-		s.acceptors = nil
-		return
-	}
-	s.gnetLoops = loops
-}
-
-// serveStreamListener accepts on a TCP or unix stream listener: on gnet's
-// loops (accept.go), or in Go without the private access (acceptgo.go).
-func (s *Server) serveStreamListener(sv *served) error {
-	if sv.acc != nil {
-		sv.acc.start(s.gnetLoops)
 		return nil
 	}
-	s.serveInGo(sv)
+	s.stream, s.loopPath = lp, lp
 	return nil
+}
+
+// stopGnet stops gnet's event loops, if they were started.
+func (s *Server) stopGnet() {
+	if s.client == nil {
+		return
+	}
+	if err := s.client.Stop(); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Debug("gnet stop", "err", err)
+	}
+	if s.stream != nil {
+		s.stream.loopsStopped()
+	}
 }
 
 // serve starts serving sv. On error, sv.FD is closed.
 func (s *Server) serve(sv *served) error {
 	switch sv.Kind {
 	case StreamListener:
-		return s.serveStreamListener(sv)
+		s.stream.serve(sv)
+		return nil
 	case StreamConn:
 		return s.serveStreamConn(sv)
 	case Datagram:
