@@ -10,9 +10,10 @@ import (
 
 // AdoptAll classifies and adopts every fd, logging one line for each that
 // cannot be served (naming its number, name and what it is) and skipping
-// it, so that one bad fd never stops the others from being served. Each fd
-// adopted belongs to the returned Socket (see Adopt); each one skipped is
-// left open, and the caller's.
+// it, so that one bad fd never stops the others from being served. Every
+// fd passes to AdoptAll: one adopted belongs to the returned Socket (see
+// Adopt), one skipped is closed here (it is nobody's any more; a number
+// that was not open is left as it was).
 func AdoptAll(fds []activation.InheritedFD, log *slog.Logger) []Socket {
 	var out []Socket
 	for _, f := range fds {
@@ -22,6 +23,7 @@ func AdoptAll(fds []activation.InheritedFD, log *slog.Logger) []Socket {
 		}
 		if err != nil {
 			log.Error("skipping fd", "fd", f.FD, "name", f.Name, "err", err)
+			_ = closeFD(f.FD)
 			continue
 		}
 		out = append(out, s)

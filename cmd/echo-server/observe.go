@@ -1,8 +1,6 @@
 package main
 
 import (
-	"syscall"
-
 	"github.com/echo-activation/echo-server/engine"
 	"github.com/echo-activation/echo-server/engine/metrics"
 )
@@ -30,8 +28,7 @@ func startMetrics(socks []engine.Socket, src metrics.Source, health *metrics.Hea
 	ms := metrics.New(src, health, metrics.Options{Version: buildVersion(), Logger: life.Logger})
 	for _, s := range socks {
 		ln, err := metrics.Listener(s)
-		if err != nil {
-			_ = syscall.Close(s.FD)
+		if err != nil { // Listener has closed s.FD
 			life.Error("socket not served", "name", s.Name, "err", err)
 			continue
 		}

@@ -103,14 +103,16 @@ func (s *Server) Close() error {
 	return err
 }
 
-// Listener makes a listener of an adopted stream socket. The listener has
-// its own duplicate of the fd (net.FileListener dups it) and sock.FD is
-// closed here: closing the listener closes the only copy left.
+// Listener makes a listener of an adopted stream socket, and takes
+// ownership of sock.FD whatever happens: the listener has its own
+// duplicate (net.FileListener dups it) and sock.FD is closed here, on
+// success and on every error, so the caller never closes it. Closing the
+// listener closes the only copy left.
 func Listener(sock engine.Socket) (net.Listener, error) {
+	f := os.NewFile(uintptr(sock.FD), sock.Name)
+	defer f.Close()
 	if sock.Kind != engine.StreamListener {
 		return nil, fmt.Errorf("metrics: socket %q (%s) is a %v, not a listening stream socket", sock.Name, sock.Addr, sock.Kind)
 	}
-	f := os.NewFile(uintptr(sock.FD), sock.Name)
-	defer f.Close()
 	return net.FileListener(f)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/echo-activation/echo-server/engine/activation"
 	"github.com/echo-activation/echo-server/engine/echotest"
 	"github.com/echo-activation/echo-server/engine/listen"
+	"golang.org/x/sys/unix"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -200,11 +201,33 @@ func TestPaths(t *testing.T) {
 	}
 }
 
-func TestListenerNeedsAStreamListener(t *testing.T) {
-	sock := adopted(t, "udp4://127.0.0.1:0")
-	defer syscall.Close(sock.FD)
-	if _, err := Listener(sock); err == nil || !strings.Contains(err.Error(), "not a listening stream socket") {
-		t.Fatalf("err %v", err)
+// TestListenerOwnsTheFD: Listener refuses what is not a listening stream
+// socket, and closes sock.FD on every path, failures included (the caller
+// never closes it, so no fd is closed twice).
+func TestListenerOwnsTheFD(t *testing.T) {
+	devnull, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		sock   engine.Socket
+		errHas string // "" for success
+	}{
+		{name: "udp", sock: adopted(t, "udp4://127.0.0.1:0"), errHas: "not a listening stream socket"},
+		{name: "not a socket", sock: engine.Socket{FD: devnull, Name: "null", Kind: engine.StreamListener}, errHas: "socket operation on non-socket"},
+		{name: "tcp", sock: adopted(t, "tcp4://127.0.0.1:0")},
+	} {
+		ln, err := Listener(tc.sock)
+		if tc.errHas == "" && err != nil || tc.errHas != "" && (err == nil || !strings.Contains(err.Error(), tc.errHas)) {
+			t.Errorf("%s: err %v, want %q", tc.name, err, tc.errHas)
+		}
+		if _, ferr := unix.FcntlInt(uintptr(tc.sock.FD), unix.F_GETFD, 0); ferr != unix.EBADF {
+			t.Errorf("%s: fd %d still open after Listener (%v)", tc.name, tc.sock.FD, ferr)
+		}
+		if ln != nil {
+			_ = ln.Close()
+		}
 	}
 }
 
