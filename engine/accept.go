@@ -6,6 +6,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -21,20 +22,12 @@ import (
 // between accept and echo. The cost is gnet private state
 // (gnetprivate.go); without it the server accepts in Go (acceptgo.go).
 //
-// Why, measured (connections one after another, connect + 64 B + close,
-// server on one core with GOMAXPROCS=1, paired against a gnet server
-// binding its own listener): accepting in Go and enrolling through a pool
-// (the fallback) ran at 0.71x with 1.69x the CPU per connection and 8.3
-// context switches per connection; a raw accept4 loop feeding Enroll at
-// 0.62x; gnet binding a throwaway unix listener with the inherited socket
-// dup3'd onto its fd number (public API only) at 1.03x, 0.96x CPU; this
-// design at 1.22x, 0.75x CPU and 2.3 context switches, as gnet's own
-// ReusePort path (DESIGN.md, "Accepting on gnet's loops", 39 pairs).
-// Here, once built (2026-11-27, 2 shared cores under other jobs' load, so
-// noisy: 8 pairs of 1.5 s connrate runs, medians): C=1 1.44x gnet-native
-// (0.87-1.94) at 0.60x its CPU per connection, p99 0.96x; C=50 1.01x
-// (0.91-1.24), 1.04x CPU, p99 0.99x. The Go accept path it replaces, in the
-// same runs: C=1 0.66x at 1.55x CPU; C=50 0.66x at 2.19x CPU.
+// Why: accepting in Go crosses two pollers and several threads per
+// connection (the Go netpoller, an enroller, gnet's loop); here the loop
+// that accepts is the loop that serves, as in gnet's own ReusePort path.
+// The measurements behind the choice, against the alternatives (a raw
+// accept4 loop feeding Enroll; dup3 of the inherited socket over a
+// throwaway gnet listener), are in bench/results/design-figures.md.
 //
 // What it keeps:
 //   - gnet ends a loop on any accept error but EAGAIN, EINTR, ECONNRESET
@@ -74,8 +67,9 @@ type acceptor struct {
 	mu       sync.Mutex
 	mode     acceptMode
 	loops    []loopRef
-	armed    []bool      // per loop: the listener is in its epoll
-	count    []loopCount // per loop: connections it accepted here (balance.go)
+	armed    []bool                     // per loop: the listener is in its epoll
+	count    []loopCount                // per loop: connections it accepted here (balance.go)
+	shares   atomic.Pointer[loopShares] // loops and count, for balance without the lock
 	goAccept sync.WaitGroup
 	retired  bool // fd holds a placeholder, closed after the loops stop
 }
@@ -121,6 +115,7 @@ func (a *acceptor) start(loops []loopRef) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.loops, a.armed, a.count = loops, make([]bool, len(loops)), make([]loopCount, len(loops))
+	a.shares.Store(&loopShares{loops: a.loops, count: a.count})
 	if a.s.fdsLow() {
 		a.toGoLocked()
 		return

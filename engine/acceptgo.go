@@ -121,7 +121,7 @@ func (s *Server) acceptBackoff(sv *served, err error, prev time.Duration) time.D
 	next = min(next, s.opts.AcceptBackoffMax)
 	select {
 	case <-time.After(next):
-	case <-s.stopping:
+	case <-s.stopping.wait():
 	}
 	return next
 }

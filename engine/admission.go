@@ -6,9 +6,12 @@ import "sync/atomic"
 
 // admission counts the stream connections the server has taken on, from
 // the moment one is accepted (or adopted) until it is closed or fails to
-// enter gnet. One counter serves three purposes, so they always agree:
-// the MaxConns cap (exact: a connection is counted once, whichever stage it
-// is in), the fd-limit guard, and the drain at shutdown.
+// enter gnet. It is the one count of open connections: the MaxConns cap
+// (exact: a connection is counted once, whichever stage it is in), the
+// fd-limit guard and the drain at shutdown read it, and each socket's share
+// (SocketStats.Open: the metric echo_connections_open, the "open" of log
+// lines and of the SIGUSR1 report) moves with it in admitOrReject and
+// release, so the shares always sum to it.
 type admission struct {
 	max int64        // 0: no cap
 	n   atomic.Int64 // connections taken on and not yet released
@@ -30,20 +33,23 @@ func (a *admission) admit() bool {
 	}
 }
 
-// release gives back what admit took.
-func (a *admission) release() {
+// release gives back what admit took for a connection of sv.
+func (a *admission) release(sv *served) {
+	sv.stats.open.Add(-1)
 	if a.n.Add(-1) == 0 && a.onZero != nil {
 		a.onZero()
 	}
 }
 
-// open is the number of connections taken on now.
+// open is the number of connections taken on now: the sum of every
+// socket's open count (SocketStats.Open), which changes with it.
 func (a *admission) open() int64 { return a.n.Load() }
 
 // admitOrReject admits one connection on sv, or counts and logs it as
 // rejected (over MaxConns); the caller closes a rejected connection.
 func (s *Server) admitOrReject(sv *served) bool {
 	if s.adm.admit() {
+		sv.stats.open.Add(1)
 		return true
 	}
 	sv.stats.rejected.Add(1)

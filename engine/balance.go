@@ -36,15 +36,16 @@ type loopCount struct {
 // balance counts a connection accepted on loop el and evens out the loops
 // (with one loop there is nothing to even out or count).
 func (a *acceptor) balance(el gnet.EventLoop) {
-	if len(a.loops) < 2 {
+	sh := a.shares.Load()
+	if sh == nil || len(sh.loops) < 2 {
 		return
 	}
-	i := a.loopIndex(el)
+	i := sh.loopIndex(el)
 	if i < 0 {
 		return
 	}
-	mine := a.count[i].n.Add(1)
-	if fewest := a.fewest(); mine < fewest+balanceMargin && mine%balanceMargin != 0 {
+	mine := sh.count[i].n.Add(1)
+	if fewest := sh.fewest(); mine < fewest+balanceMargin && mine%balanceMargin != 0 {
 		return // nothing to switch: neither ahead, nor a turn to re-arm the others
 	}
 	a.mu.Lock()
@@ -63,11 +64,19 @@ func (a *acceptor) balance(el gnet.EventLoop) {
 	}
 }
 
+// loopShares is what balance reads without the lock: set once by start,
+// before the listener is in any epoll, and published atomically (the
+// loops are already running then).
+type loopShares struct {
+	loops []loopRef
+	count []loopCount
+}
+
 // fewest is the smallest count of any loop.
-func (a *acceptor) fewest() int64 {
-	least := a.count[0].n.Load()
-	for j := 1; j < len(a.count); j++ {
-		least = min(least, a.count[j].n.Load())
+func (sh *loopShares) fewest() int64 {
+	least := sh.count[0].n.Load()
+	for j := 1; j < len(sh.count); j++ {
+		least = min(least, sh.count[j].n.Load())
 	}
 	return least
 }
@@ -107,8 +116,8 @@ func (a *acceptor) armedCountLocked() int {
 	return n
 }
 
-func (a *acceptor) loopIndex(el gnet.EventLoop) int {
-	for i, l := range a.loops {
+func (sh *loopShares) loopIndex(el gnet.EventLoop) int {
+	for i, l := range sh.loops {
 		if l.el == el {
 			return i
 		}

@@ -24,9 +24,8 @@ const (
 // recvmmsg/sendmmsg are called directly with x/sys (x/net's batch API
 // allocates per call): the loop allocates nothing after newDatagramLoop.
 // They are raw syscalls, without the scheduler hand-off of unix.Syscall6:
-// the socket is non-blocking, so they never block, and skipping the
-// hand-off cut server CPU per datagram from 5.3-5.6 to 4.9-5.0 µs
-// (udp n=50 l=64; the C recvmmsg/sendmmsg echo: 4.7-5.0).
+// the socket is non-blocking, so they never block, and the hand-off would
+// cost a scheduler round per batch (bench/results/design-figures.md).
 type datagramLoop struct {
 	sv    *served
 	f     *os.File // pollable wrapper of the adopted fd; Close stops the loop

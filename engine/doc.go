@@ -19,10 +19,14 @@
 // to package metrics (Prometheus text, /livez, /readyz over HTTP), which
 // reads the engine's counters (Server.Stats) when scraped.
 //
-// Each adopted fd has one owner, the Server, and one live number: the
-// server accepts on it or reads from it directly, and closes it when it
-// stops serving it (StopAccepting, Shutdown). Where the service manager
-// keeps its own copy of a socket, the kernel goes on queueing connections
-// while the server drains or restarts; where nothing does, they are
-// refused. Every reach into gnet's private state is in gnetprivate.go.
+// Every fd has one owner and one live number. AdoptAll owns what it is
+// given: it closes each fd it skips and gives each one it adopts to its
+// Socket; New takes every Socket's fd, and the Server accepts on it or
+// reads from it directly and closes it when it stops serving it
+// (StopAccepting, Shutdown, a failed Start). The metrics socket goes to
+// metrics.Listener instead, which owns it from then on. Where the service
+// manager keeps its own copy of a socket, the kernel goes on queueing
+// connections while the server drains or restarts; where nothing does,
+// they are refused. Every reach into gnet's private state is in
+// gnetprivate.go.
 package engine

@@ -13,12 +13,10 @@ import (
 
 // Connections accepted in Go enter gnet through Client.EnrollContext, which
 // waits until the event loop has registered the connection. Waiting in the
-// accept loop would let one connection in per event-loop round trip:
-// measured with 50 connecting clients, 0.77 of the rate of a gnet server
-// with its own listener and a p99 of 23 ms. So the accept loop hands
-// connections to a fixed pool of enrollers and goes on accepting; the event
-// loop then registers a batch of connections per wake-up (parity in rate,
-// p99 7 ms). The pool is fixed, rather than a goroutine per connection, so
+// accept loop would let one connection in per event-loop round trip. So
+// the accept loop hands connections to a fixed pool of enrollers and goes
+// on accepting, and the event loop registers a batch of connections per
+// wake-up (bench/results/design-figures.md has the rates). The pool is fixed, rather than a goroutine per connection, so
 // that a storm of connections does not also become a storm of goroutine
 // stacks. Near the fd limit, enrollment stays in the accept loop so that
 // accepting stops while a connection waits for an fd.
@@ -96,14 +94,14 @@ var errNotOpened = errors.New("gnet did not open the connection")
 func (s *Server) enrollFD(nfd int, sv *served) {
 	if s.nearFDLimit() && !s.waitForFD(nfd, sv) {
 		_ = closeFD(nfd)
-		s.adm.release()
+		s.adm.release(sv)
 		return
 	}
 	f := os.NewFile(uintptr(nfd), sv.Name)
 	c, err := net.FileConn(f)
 	_ = f.Close()
 	if err != nil {
-		s.adm.release()
+		s.adm.release(sv)
 	} else {
 		_, err = s.enrollConn(c, sv)
 	}
@@ -118,7 +116,7 @@ func (s *Server) enrollFD(nfd int, sv *served) {
 func (s *Server) enrollConn(c net.Conn, sv *served) (gnet.Conn, error) {
 	if c.RemoteAddr() == nil { // EnrollContext would dereference it
 		_ = c.Close()
-		s.adm.release()
+		s.adm.release(sv)
 		return nil, errPeerGone
 	}
 	st := &connState{sv: sv, admitted: true}
@@ -127,7 +125,7 @@ func (s *Server) enrollConn(c net.Conn, sv *served) (gnet.Conn, error) {
 		err = errNotOpened
 	}
 	if err != nil {
-		s.adm.release()
+		s.adm.release(sv)
 		return nil, err
 	}
 	return gc, nil
@@ -143,7 +141,7 @@ func (s *Server) serveStreamConn(sv *served) error {
 	}
 	c, err := fromFD(sv, net.FileConn)
 	if err != nil {
-		s.adm.release()
+		s.adm.release(sv)
 		return err
 	}
 	gc, err := s.enrollConn(c, sv)

@@ -30,7 +30,6 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	st.opened = true
 	sv := st.sv
 	sv.stats.accepted.Add(1)
-	sv.stats.open.Add(1)
 	if h.idleTimeout > 0 {
 		st.watchIdle(c, h.idleTimeout, func() { sv.stats.idleClosed.Add(1) })
 	}
@@ -78,12 +77,11 @@ func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 	}
 	st.stopIdle()
 	sv := st.sv
-	sv.stats.open.Add(-1)
 	if h.debug {
 		h.log.Debug("close", closeArgs(sv, c, err)...)
 	}
 	if st.admitted {
-		h.adm.release()
+		h.adm.release(sv)
 	}
 	return gnet.None
 }

@@ -6,18 +6,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
-// state is where a Server is in its life: New -> Running or Failed ->
-// Closed. Start moves it out of New once; Shutdown moves it to Closed.
+// state is where a Server is in its life.
 type state int
 
 const (
-	stateNew     state = iota
-	stateRunning       // Start succeeded
-	stateFailed        // Start failed and released everything
-	stateClosed        // Shutdown began
+	stateNew      state = iota // made by New; its fds are not served yet
+	stateRunning               // Start succeeded
+	stateFailed                // Start failed and released everything
+	stateStopping              // StopAccepting began: open connections still echo
+	stateClosed                // Shutdown began
+	numStates
 )
+
+var stateNames = [numStates]string{"new", "running", "failed", "stopping", "closed"}
+
+func (st state) String() string { return stateNames[st] }
+
+// moves is the lifecycle, the one table of the transitions a Server may
+// make; every other move is refused, and the call that asked for it has
+// the result its doc comment gives (ErrStarted, ErrServerClosed, nothing,
+// or waiting for the first call):
+//
+//	new      -> running (Start), failed (Start), closed (Shutdown: fds closed)
+//	running  -> stopping (StopAccepting), closed (Shutdown)
+//	stopping -> closed (Shutdown)
+//	failed   -> closed (Shutdown: nothing left to release)
+var moves = [numStates][numStates]bool{
+	stateNew:      {stateRunning: true, stateFailed: true, stateClosed: true},
+	stateRunning:  {stateStopping: true, stateClosed: true},
+	stateStopping: {stateClosed: true},
+	stateFailed:   {stateClosed: true},
+}
+
+// move changes the state to to if the table allows it, and returns the
+// state it was in. Call with s.mu held.
+func (s *Server) move(to state) (from state, ok bool) {
+	from = s.state
+	if !moves[from][to] {
+		return from, false
+	}
+	s.state = to
+	return from, true
+}
+
+// signal is a channel closed once, by the first fire.
+type signal struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newSignal() signal { return signal{ch: make(chan struct{})} }
+
+func (g *signal) fire()                 { g.once.Do(func() { close(g.ch) }) }
+func (g *signal) fired() bool           { return isClosed(g.ch) }
+func (g *signal) wait() <-chan struct{} { return g.ch }
 
 // ErrStarted is returned by a second Start.
 var ErrStarted = errors.New("engine: server already started")
@@ -38,8 +83,8 @@ func (e *DrainError) Error() string {
 
 func (e *DrainError) Unwrap() error { return e.Err }
 
-func (s *Server) isStopping() bool    { return isClosed(s.stopping) }
-func (s *Server) isAcceptEnded() bool { return isClosed(s.acceptEnded) }
+func (s *Server) isStopping() bool    { return s.stopping.fired() }
+func (s *Server) isAcceptEnded() bool { return s.acceptEnded.fired() }
 
 // isClosed reports, without waiting, whether ch is closed.
 func isClosed(ch <-chan struct{}) bool {
@@ -59,27 +104,32 @@ func isClosed(ch <-chan struct{}) bool {
 // server that is not running, and a second call only waits for the first.
 func (s *Server) StopAccepting() {
 	s.mu.Lock()
-	started := s.started
+	from, ok := s.move(stateStopping)
 	s.mu.Unlock()
-	if !started {
-		return
+	switch {
+	case ok:
+		s.stopAccepting()
+	case from == stateStopping || from == stateClosed && s.started:
+		<-s.acceptEnded.wait() // the first call, or Shutdown's, is stopping
 	}
-	s.stopAccept.Do(func() {
-		close(s.stopping)
-		if s.stream != nil {
-			s.stream.stop()
-		}
-		for _, c := range s.stoppers {
-			_ = c.Close()
-		}
-		s.loops.Wait()
-		s.enroll.stop()
-		close(s.acceptEnded)
-		if s.adm.open() == 0 {
-			s.noneOpen()
-		}
-	})
-	<-s.acceptEnded
+}
+
+// stopAccepting is StopAccepting's work, done once, by the call that moved
+// the server out of running.
+func (s *Server) stopAccepting() {
+	s.stopping.fire()
+	if s.stream != nil {
+		s.stream.stop()
+	}
+	for _, c := range s.stoppers {
+		_ = c.Close()
+	}
+	s.loops.Wait()
+	s.enroll.stop()
+	s.acceptEnded.fire()
+	if s.adm.open() == 0 {
+		s.noneOpen()
+	}
 }
 
 // Shutdown stops accepting (StopAccepting), lets open connections go on
@@ -89,35 +139,35 @@ func (s *Server) StopAccepting() {
 // before Start closes the sockets' fds; a second Shutdown waits for the
 // first (or its own ctx) and returns the same result.
 func (s *Server) Shutdown(ctx context.Context) error {
-	first := false
-	s.shutdownOnce.Do(func() { first = true })
-	if !first {
+	s.mu.Lock()
+	from, ok := s.move(stateClosed)
+	s.mu.Unlock()
+	if !ok { // closed already: wait for the first Shutdown
 		select {
-		case <-s.shutDown:
+		case <-s.shutDown.wait():
 			return s.shutdownErr
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	s.shutdownErr = s.shutdown(ctx)
-	close(s.shutDown)
+	s.shutdownErr = s.shutdown(ctx, from)
+	s.shutDown.fire()
 	s.markDone()
 	return s.shutdownErr
 }
 
-func (s *Server) shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	prev := s.state
-	s.state = stateClosed
-	s.mu.Unlock()
-	switch prev {
+func (s *Server) shutdown(ctx context.Context, from state) error {
+	switch from {
 	case stateNew:
 		s.closeSocketFDs()
 		return nil
 	case stateFailed:
 		return nil // Start released everything
+	case stateRunning:
+		s.stopAccepting()
+	case stateStopping:
+		<-s.acceptEnded.wait()
 	}
-	s.StopAccepting()
 	err := s.drain(ctx)
 	s.vsock.closeAll()
 	s.vsock.wait()
@@ -128,7 +178,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 // drain waits until no stream connection is open, or ctx ends.
 func (s *Server) drain(ctx context.Context) error {
 	select {
-	case <-s.drained:
+	case <-s.drained.wait():
 		return nil
 	case <-ctx.Done():
 	}

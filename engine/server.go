@@ -30,27 +30,26 @@ type Server struct {
 	loopPath *loopPath  // stream, when it accepts on gnet's loops; else nil
 	sysFiles sysFiles   // the system's file table (fdlimit.go)
 
-	mu       sync.Mutex // guards state and started; held for the whole of Start
-	state    state
-	started  bool           // Start succeeded (the state may have moved on to Closed)
+	mu       sync.Mutex     // guards state and started; held for the whole of Start
+	state    state          // the lifecycle (lifecycle.go: moves)
+	started  bool           // Start succeeded (the state may have moved on since)
 	stoppers []io.Closer    // accept and datagram loops, stopped by StopAccepting
 	loops    sync.WaitGroup // accept, datagram and vsock goroutines
 	enroll   enrollers      // the pool that hands accepted connections to gnet
 	vsock    connSet        // vsock connections being echoed
 
-	rejectLog    rateLog
-	fdLimit      int64         // RLIMIT_NOFILE at New
-	connsOnly    bool          // every socket is an Accept=yes connection
-	stopping     chan struct{} // closed when StopAccepting begins
-	stopAccept   sync.Once
-	acceptEnded  chan struct{} // closed when StopAccepting has finished
-	drained      chan struct{} // closed when, after that, no connection is left
-	drainOnce    sync.Once
-	shutdownOnce sync.Once
-	shutDown     chan struct{} // closed when Shutdown has finished
-	shutdownErr  error
-	done         chan struct{}
-	doneOnce     sync.Once
+	// What a caller or a goroutine of the server can wait for, in the
+	// order they happen.
+	stopping    signal // StopAccepting began
+	acceptEnded signal // StopAccepting has finished
+	drained     signal // after that, no connection is left
+	shutDown    signal // Shutdown has finished; shutdownErr is its result
+	done        signal // nothing is left to serve (Done)
+	shutdownErr error
+
+	rejectLog rateLog
+	fdLimit   int64 // RLIMIT_NOFILE at New
+	connsOnly bool  // every socket is an Accept=yes connection
 }
 
 // New prepares a server for sockets that Adopt returned. It takes
@@ -61,8 +60,8 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	o := loadOptions(opts)
 	s := &Server{
 		opts: o, log: o.Logger, fdLimit: fdLimit(),
-		stopping: make(chan struct{}), acceptEnded: make(chan struct{}), drained: make(chan struct{}),
-		shutDown: make(chan struct{}), done: make(chan struct{}),
+		stopping: newSignal(), acceptEnded: newSignal(), drained: newSignal(),
+		shutDown: newSignal(), done: newSignal(),
 		enroll: enrollers{ch: make(chan accepted, enrollerCount)},
 	}
 	s.priv, s.privErr = openGnetPrivate(o.noGnetPrivate)
@@ -112,11 +111,12 @@ func (s *Server) Start() error {
 		return ErrStarted
 	}
 	if err := s.start(); err != nil {
-		s.state = stateFailed
+		s.move(stateFailed)
 		s.markDone()
 		return err
 	}
-	s.state, s.started = stateRunning, true
+	s.move(stateRunning)
+	s.started = true
 	return nil
 }
 
@@ -223,16 +223,16 @@ func (s *Server) noneOpen() {
 		s.markDone()
 	}
 	if s.isAcceptEnded() {
-		s.drainOnce.Do(func() { close(s.drained) })
+		s.drained.fire()
 	}
 }
 
-func (s *Server) markDone() { s.doneOnce.Do(func() { close(s.done) }) }
+func (s *Server) markDone() { s.done.fire() }
 
 // Done is closed when the server has nothing left to serve: once the last
 // connection of an Accept=yes start (every socket a connection) has
 // closed, once Start has failed, and once Shutdown has finished.
-func (s *Server) Done() <-chan struct{} { return s.done }
+func (s *Server) Done() <-chan struct{} { return s.done.wait() }
 
 // Open returns the number of stream connections (vsock included) being
 // echoed now.

@@ -25,7 +25,7 @@ type SocketStats struct {
 	Name, Network, Addr string
 	Accepted, Rejected  uint64 // stream connections; rejected: over MaxConns
 	IdleClosed          uint64 // stream connections closed by the idle timeout
-	Open                int64  // stream connections open now
+	Open                int64  // stream connections open now: admitted and not yet closed (Server.Open is their sum)
 	BytesIn, BytesOut   uint64
 	DatagramsIn         uint64
 	DatagramsOut        uint64

@@ -43,12 +43,10 @@ func (s *Server) serveVsock(sv *served) error {
 }
 
 func (s *Server) echoVsock(c *socket.Conn, sv *served) {
-	defer s.adm.release()
+	defer s.adm.release(sv)
 	defer s.vsock.remove(c)
 	defer c.Close()
 	sv.stats.accepted.Add(1)
-	sv.stats.open.Add(1)
-	defer sv.stats.open.Add(-1)
 	buf := vsockBuffers.Get().(*[]byte)
 	defer vsockBuffers.Put(buf)
 	n, err := io.CopyBuffer(c, c, *buf)

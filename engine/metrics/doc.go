@@ -12,21 +12,10 @@
 //
 // # Why net/http, and why not prometheus/client_golang
 //
-// Measured on 2026-11-27 (Go 1.26.8, built as the image is: CGO_ENABLED=0
-// -trimpath -ldflags '-s -w'). Package init from GODEBUG=inittrace=1: its
-// allocations are exact; its clock is the median of 40 runs of --version
-// on a loaded 2-core machine, so only a large difference means anything.
-//
-//	                                  binary    init packages, allocs, bytes   init clock
-//	server without HTTP               5.03 MB    93,  375,  46 KB               5.6 ms
-//	+ net/http server                 7.04 MB    94,  407,  52 KB               5.5 ms
-//	+ net/http client (probe): today  7.66 MB    95,  413,  53 KB               no change seen
-//	+ client_golang + promhttp        9.68 MB   123, 2065, 294 KB              11.8 ms
-//
-// The budgets are an image under 10 MB and under 5 ms from exec to READY=1
-// (2.7 ms today on a quiet machine). client_golang adds 3 ms of init on a
-// quiet machine (6 ms here), which breaks the second, and leaves no room
-// under the first, so
+// client_golang with promhttp adds about thirty packages to initialise and
+// thousands of allocations at start-up, against budgets of an image under
+// 10 MB and a few milliseconds from exec to READY=1 (the measurement is in
+// bench/results/design-figures.md), so
 // the exposition format (a few lines of text) is written here by hand;
 // net/http fits both and replaces a hand-written HTTP/1 responder, so the
 // HTTP parsing, HEAD, keep-alive and timeouts are the standard library's.

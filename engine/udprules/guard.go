@@ -134,9 +134,8 @@ func loopKey(seed maphash.Seed, addr uint64, port uint16, payload []byte) uint64
 // loopSample bounds what the loop rule hashes of one payload: a payload of
 // up to 2*loopSample bytes is hashed whole, a longer one by its length and
 // its first and last loopSample bytes, so the rule costs about the same
-// for every size (maphash ran at about 7 GB/s here: a whole 1 KiB payload
-// would add 2-3% to the server's 5-6 µs of CPU per datagram, a 64 KiB one
-// 10 µs). A loop repeats the whole payload, so it is still seen; an honest
+// for every size (hashing whole 64 KiB payloads would cost more than the
+// echo itself: bench/results/design-figures.md). A loop repeats the whole payload, so it is still seen; an honest
 // client is taken for a loop only if it repeats one length, head and tail
 // more than LoopLimit times a window from one port.
 const loopSample = 128
