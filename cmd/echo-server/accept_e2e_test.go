@@ -22,7 +22,7 @@ func TestFDExhaustionOnLoops(t *testing.T) {
 	sock := listenFamily(t, "tcp4", "")
 	fdLimit := []string{"sh", "-c", `ulimit -n 700 && exec "$0" "$@"`}
 	p := startCmd(t, echotest.Activation{Files: []*os.File{sock.File}, Names: []string{"tcp"}, Prefix: fdLimit}.Command(binary, "--loops", "2"))
-	p.waitLog(t, "msg=serving", 1)
+	p.WaitLog(t, "msg=serving", 1)
 	first, err := net.Dial("tcp4", sock.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -32,10 +32,10 @@ func TestFDExhaustionOnLoops(t *testing.T) {
 		t.Fatal(err)
 	}
 	conns := dialN(t, sock.Addr, clients-1) // the kernel queues what the server cannot take
-	p.waitLog(t, "accept failing, backing off", 1)
-	before := cpuTime(t, p.cmd.Process.Pid)
+	p.WaitLog(t, "accept failing, backing off", 1)
+	before := cpuTime(t, p.Cmd.Process.Pid)
 	time.Sleep(time.Second)
-	if used := cpuTime(t, p.cmd.Process.Pid) - before; used > 200*time.Millisecond {
+	if used := cpuTime(t, p.Cmd.Process.Pid) - before; used > 200*time.Millisecond {
 		t.Fatalf("server used %v of CPU in 1 s while out of fds: spinning", used)
 	}
 	if err := echotest.Stream(first, []byte("still here"), 5*time.Second); err != nil {
@@ -47,11 +47,11 @@ func TestFDExhaustionOnLoops(t *testing.T) {
 	if err := echotest.Stream(conns[clients-2], []byte("queued, then served"), 10*time.Second); err != nil {
 		t.Fatalf("a queued connection after fds freed up: %v", err)
 	}
-	p.waitLog(t, "accepting on the event loops", 1)
+	p.WaitLog(t, "accepting on the event loops", 1)
 	if err := echotest.Stream(dialN(t, sock.Addr, 1)[0], []byte("on the loops again"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if log := p.stderr.String(); strings.Contains(log, "level=ERROR") {
+	if log := p.Stderr.String(); strings.Contains(log, "level=ERROR") {
 		t.Fatalf("an error was logged (gnet's accept failing ends its loop):\n%s", log)
 	}
 }

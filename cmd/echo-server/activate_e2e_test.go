@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
 )
@@ -54,14 +55,14 @@ func TestSystemdSocketActivate(t *testing.T) {
 			}
 			args = append(args, "--fdname="+strings.Join(run.families, ":"), binary, "--loops", "1")
 			p := startCmd(t, exec.Command(ssa, args...))
-			p.waitLog(t, "Listening on", len(socks))
+			p.WaitLog(t, "Listening on", len(socks))
 			// The first client makes systemd-socket-activate exec the server;
 			// the kernel queues its connection or datagram meanwhile.
 			for _, s := range socks {
 				checkEcho(t, s, dir)
-				p.waitLog(t, "name="+s.Name+" ", 1)
+				p.WaitLog(t, "name="+s.Name+" ", 1)
 			}
-			if code := p.terminate(t); code != 0 {
+			if code := p.Terminate(t, 15*time.Second); code != 0 {
 				t.Fatalf("exit code = %d", code)
 			}
 		})
@@ -93,7 +94,7 @@ func TestEmptyNetworkNamespace(t *testing.T) {
 	socks := []testSocket{listenFamily(t, "tcp4", dir), listenFamily(t, "udp6", dir), listenFamily(t, "unix", dir)}
 	files, names := filesAndNames(socks)
 	p := startCmd(t, echotest.Activation{Files: files, Names: names, Prefix: []string{unshare, "-n"}}.Command(binary))
-	p.waitLog(t, "msg=serving", len(socks))
+	p.WaitLog(t, "msg=serving", len(socks))
 	for _, s := range socks {
 		checkEcho(t, s, dir)
 	}
@@ -115,12 +116,12 @@ func TestEmptyNetworkNamespace(t *testing.T) {
 	if out, err := dial("socat", "-T2", "/dev/null", "tcp4:"+host.Addr().String()); err != nil {
 		t.Fatalf("control: the host listener is not reachable from the host: %v\n%s", err, out)
 	}
-	pid := fmt.Sprint(p.cmd.Process.Pid)
+	pid := fmt.Sprint(p.Cmd.Process.Pid)
 	out, err := dial(nsenter, "-t", pid, "-n", "socat", "-T2", "/dev/null", "tcp4:"+host.Addr().String())
 	if err == nil || !strings.Contains(out, "Network is unreachable") {
 		t.Fatalf("a connection from the server's namespace did not fail as unreachable: %v\n%s", err, out)
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 }

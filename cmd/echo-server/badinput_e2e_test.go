@@ -26,10 +26,10 @@ func TestBadFDsBesideGoodOnes(t *testing.T) {
 	files := []*os.File{regular, nil, tcp.File, seqpacketFile(t), udp.File}
 	names := []string{"config", "gone", "tcp", "seq", "udp"}
 	p := startActivated(t, files, names)
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	checkEcho(t, testSocket{Name: "tcp", Network: "tcp4", Addr: tcp.Addr}, dir)
 	checkEcho(t, testSocket{Name: "udp", Network: "udp4", Addr: udp.Addr}, dir)
-	log := p.stderr.String()
+	log := p.Stderr.String()
 	for _, want := range []string{
 		"fd 3 (config): not a socket but a regular file",
 		"fd 4 (gone): not a",
@@ -39,7 +39,7 @@ func TestBadFDsBesideGoodOnes(t *testing.T) {
 			t.Errorf("want one log line with %q", want)
 		}
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 }
@@ -78,10 +78,10 @@ func TestRefusals(t *testing.T) {
 				cmd = echotest.Activation{Files: tt.files, Env: tt.env}.Command(binary, tt.args...)
 			}
 			p := startCmd(t, cmd)
-			if code := p.wait(t, 10*time.Second); code != tt.code {
-				t.Fatalf("exit code = %d, want %d; stderr:\n%s", code, tt.code, p.stderr.String())
+			if code := p.Wait(t, 10*time.Second); code != tt.code {
+				t.Fatalf("exit code = %d, want %d; stderr:\n%s", code, tt.code, p.Stderr.String())
 			}
-			out := p.stderr.String()
+			out := p.Stderr.String()
 			if !strings.Contains(out, tt.want) || strings.Contains(out, "goroutine ") {
 				t.Fatalf("stderr lacks %q or shows a panic:\n%s", tt.want, out)
 			}

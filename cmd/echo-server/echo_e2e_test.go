@@ -45,13 +45,13 @@ func TestActivatedEveryFamily(t *testing.T) {
 	socks := familySockets(t, dir)
 	files, names := filesAndNames(socks)
 	p := startActivated(t, files, names, "--loops", "2")
-	p.waitLog(t, "msg=serving", len(socks))
+	p.WaitLog(t, "msg=serving", len(socks))
 	for _, s := range socks {
-		p.waitLog(t, "name="+s.Name, 1)
+		p.WaitLog(t, "name="+s.Name, 1)
 		t.Run(s.Name, func(t *testing.T) { checkEcho(t, s, dir) })
 	}
 	t.Run("200 concurrent tcp clients", func(t *testing.T) { concurrentClients(t, socks[0].Addr, 200) })
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
 }
@@ -76,7 +76,7 @@ func TestAcceptYes(t *testing.T) {
 		t.Fatal(err)
 	}
 	client.Close()
-	if code := p.wait(t, 10*time.Second); code != 0 {
+	if code := p.Wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit code = %d, want 0", code)
 	}
 }
@@ -94,7 +94,7 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	if err := echotest.Stream(c, []byte("before"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -102,12 +102,12 @@ func TestDrainOnSIGTERM(t *testing.T) {
 		t.Fatalf("echo while draining: %v", err)
 	}
 	start := time.Now()
-	if code := p.wait(t, 10*time.Second); code != 0 {
+	if code := p.Wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit code = %d, want 0", code)
 	}
 	if waited := time.Since(start); waited > 8*time.Second {
 		t.Fatalf("drain took %v with --drain-timeout 3s", waited)
 	}
-	p.waitLog(t, "drain time over", 1)
-	p.waitLog(t, "open=1 ", 1) // counted when the time ran out, before the close
+	p.WaitLog(t, "drain time over", 1)
+	p.WaitLog(t, "open=1 ", 1) // counted when the time ran out, before the close
 }

@@ -47,7 +47,7 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 func startTCP(t *testing.T, args ...string) (*proc, string) {
 	sock := listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, args...)
-	p.waitLog(t, "msg=serving", 1)
+	p.WaitLog(t, "msg=serving", 1)
 	return p, sock.Addr
 }
 
@@ -85,12 +85,12 @@ func TestMaxConns(t *testing.T) {
 	if err := echotest.Stream(again, []byte("room again"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	p.waitLog(t, "connection limit reached", 1)
+	p.WaitLog(t, "connection limit reached", 1)
 	for _, c := range append(held, again) {
 		c.Close()
 	}
-	p.terminate(t)
-	p.waitLog(t, "rejected=1 ", 1)
+	p.Terminate(t, 15*time.Second)
+	p.WaitLog(t, "rejected=1 ", 1)
 }
 
 func isReset(err error) bool { return err != nil && strings.Contains(err.Error(), "reset") }
@@ -118,8 +118,8 @@ func TestIdleTimeout(t *testing.T) {
 		t.Fatalf("silent connection: %v, want EOF from the idle timeout", err)
 	}
 	chatty.Close()
-	p.terminate(t)
-	p.waitLog(t, "idle_closed=1 ", 1)
+	p.Terminate(t, 15*time.Second)
+	p.WaitLog(t, "idle_closed=1 ", 1)
 }
 
 // TestFDExhaustion: with a tiny fd limit, accept fails with EMFILE; the
@@ -129,7 +129,7 @@ func TestFDExhaustion(t *testing.T) {
 	sock := listenFamily(t, "tcp4", "")
 	fdLimit := []string{"sh", "-c", `ulimit -n 48 && exec "$0" "$@"`}
 	p := startCmd(t, echotest.Activation{Files: []*os.File{sock.File}, Names: []string{"tcp"}, Prefix: fdLimit}.Command(binary, "--loops", "1"))
-	p.waitLog(t, "msg=serving", 1)
+	p.WaitLog(t, "msg=serving", 1)
 	var conns []net.Conn
 	for range 60 { // more than the server has fds for; the kernel queues the rest
 		c, err := net.Dial("tcp4", sock.Addr)
@@ -139,8 +139,8 @@ func TestFDExhaustion(t *testing.T) {
 		defer c.Close()
 		conns = append(conns, c)
 	}
-	p.waitLog(t, "accept failing, backing off", 1)
-	pid := p.cmd.Process.Pid
+	p.WaitLog(t, "accept failing, backing off", 1)
+	pid := p.Cmd.Process.Pid
 	before := cpuTime(t, pid)
 	time.Sleep(time.Second)
 	if used := cpuTime(t, pid) - before; used > 200*time.Millisecond { // 20 ticks in 1 s
@@ -155,7 +155,7 @@ func TestFDExhaustion(t *testing.T) {
 	if err := echotest.Stream(conns[59], []byte("accepted after recovery"), 10*time.Second); err != nil {
 		t.Fatalf("a queued connection after fds freed up: %v", err)
 	}
-	if strings.Count(p.stderr.String(), "accept failing") > 2 {
+	if strings.Count(p.Stderr.String(), "accept failing") > 2 {
 		t.Errorf("the EMFILE warning was logged more than once per burst")
 	}
 }
@@ -192,7 +192,7 @@ func TestNonReadingClients(t *testing.T) {
 	if len(rtts) < 20 {
 		t.Fatalf("the well-behaved client made only %d round trips in 3 s", len(rtts))
 	}
-	hwm := peakRSS(t, p.cmd.Process.Pid)
+	hwm := peakRSS(t, p.Cmd.Process.Pid)
 	sort.Slice(rtts, func(i, j int) bool { return rtts[i] < rtts[j] })
 	p99 := rtts[len(rtts)*99/100]
 	t.Logf("server peak RSS %d MiB; well-behaved client: %d round trips, p50 %v, p99 %v",
@@ -203,7 +203,7 @@ func TestNonReadingClients(t *testing.T) {
 	if p99 > 50*time.Millisecond {
 		t.Errorf("well-behaved client p99 %v, want under 50 ms", p99)
 	}
-	p.terminate(t)
+	p.Terminate(t, 15*time.Second)
 	if in := statValue(t, p, "bytes_in"); in < 100<<20 {
 		t.Fatalf("the pushers sent only %d bytes: they did not load the server", in)
 	}
@@ -212,7 +212,7 @@ func TestNonReadingClients(t *testing.T) {
 // statValue reads a counter from the server's final stats line.
 func statValue(t *testing.T, p *proc, key string) int {
 	t.Helper()
-	log := p.stderr.String()
+	log := p.Stderr.String()
 	i := strings.LastIndex(log, " "+key+"=")
 	if i < 0 {
 		t.Fatalf("no %s in the server log", key)

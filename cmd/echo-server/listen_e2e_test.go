@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
 )
@@ -23,8 +24,8 @@ func TestListenNamesAndDualStack(t *testing.T) {
 		args = append(args, "--listen", u)
 	}
 	p := startCmd(t, execServer(append(args, "--loops", "1")...))
-	p.waitLog(t, "msg=serving", len(urls))
-	addrs := serverAddrs(p.stderr.String())
+	p.WaitLog(t, "msg=serving", len(urls))
+	addrs := serverAddrs(p.Stderr.String())
 	checks := []struct {
 		url, network, addr string
 	}{
@@ -39,12 +40,12 @@ func TestListenNamesAndDualStack(t *testing.T) {
 	for _, c := range checks {
 		got, ok := addrs[c.url]
 		if !ok {
-			t.Fatalf("no serving line for %s:\n%s", c.url, p.stderr.String())
+			t.Fatalf("no serving line for %s:\n%s", c.url, p.Stderr.String())
 		}
 		s := testSocket{Name: c.url, Network: c.network, Addr: fmt.Sprintf("%s:%d", c.addr, portOf(t, got[1]))}
 		t.Run(c.url+" via "+c.addr, func(t *testing.T) { checkEcho(t, s, dir) })
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }
@@ -58,10 +59,10 @@ func TestUnixSocketFiles(t *testing.T) {
 	staleSocket(t, stream)
 	inherited := listenFamily(t, "unix", dir)
 	p := startCmd(t, execServer("--listen", "unix://"+stream, "--listen", "unixgram://"+dgram))
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	checkEcho(t, testSocket{Name: "stream", Network: "unix", Addr: stream}, dir)
 	checkEcho(t, testSocket{Name: "dgram", Network: "unixgram", Addr: dgram}, dir)
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 	for _, path := range []string{stream, dgram} {
@@ -72,8 +73,8 @@ func TestUnixSocketFiles(t *testing.T) {
 
 	files, names := filesAndNames([]testSocket{inherited})
 	q := startActivated(t, files, names)
-	q.waitLog(t, "msg=serving", 1)
-	if code := q.terminate(t); code != 0 {
+	q.WaitLog(t, "msg=serving", 1)
+	if code := q.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 	if _, err := os.Lstat(inherited.Addr); err != nil {
@@ -105,10 +106,10 @@ func TestTryCommands(t *testing.T) {
 		args = append(args, "--listen", u)
 	}
 	p := startCmd(t, execServer(args...))
-	p.waitLog(t, "echo-server started", 1)
-	tries := regexp.MustCompile(`msg=serving name=(\S+) .* try="((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(p.stderr.String(), -1)
+	p.WaitLog(t, "echo-server started", 1)
+	tries := regexp.MustCompile(`msg=serving name=(\S+) .* try="((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(p.Stderr.String(), -1)
 	if len(tries) != len(urls) {
-		t.Fatalf("%d try= lines for %d sockets:\n%s", len(tries), len(urls), p.stderr.String())
+		t.Fatalf("%d try= lines for %d sockets:\n%s", len(tries), len(urls), p.Stderr.String())
 	}
 	for _, m := range tries {
 		try, err := strconv.Unquote(`"` + m[2] + `"`)
@@ -120,7 +121,7 @@ func TestTryCommands(t *testing.T) {
 			t.Errorf("%s: %s: %v\n%s", m[1], try, err, out)
 		}
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }

@@ -34,7 +34,7 @@ func startWithStderrPipe(t *testing.T, cmd *exec.Cmd, journalStream func(dev, in
 	cmd.Stderr = w
 	p := startCmd(t, cmd)
 	w.Close()
-	go func() { _, _ = io.Copy(p.stderr, r); r.Close() }()
+	go func() { _, _ = io.Copy(p.Stderr, r); r.Close() }()
 	return p
 }
 
@@ -66,13 +66,13 @@ func TestLogFormats(t *testing.T) {
 			cmd := execActivated([]*os.File{sock.File}, []string{"tcp"}, args...)
 			cmd.Env = withoutVar(cmd.Env, "NOTIFY_SOCKET", "JOURNAL_STREAM")
 			p := startWithStderrPipe(t, cmd, tt.stream)
-			p.waitLog(t, "echo-server started", 1)
-			if code := p.terminate(t); code != 0 {
+			p.WaitLog(t, "echo-server started", 1)
+			if code := p.Terminate(t, 15*time.Second); code != 0 {
 				t.Fatalf("exit code %d", code)
 			}
-			lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
+			lines := strings.Split(strings.TrimSpace(p.Stderr.String()), "\n")
 			if len(lines) < 4 {
-				t.Fatalf("too few lines:\n%s", p.stderr.String())
+				t.Fatalf("too few lines:\n%s", p.Stderr.String())
 			}
 			for _, l := range lines {
 				if !tt.check(l) {
@@ -132,22 +132,22 @@ func TestSignalLines(t *testing.T) {
 			dir := echotest.TempDir(t)
 			tcp, udp := listenFamily(t, "tcp4", dir), listenFamily(t, "udp4", dir)
 			p := startActivated(t, []*os.File{tcp.File, udp.File}, []string{"tcp", "udp"}, "--drain-timeout", "1h", "--loops", "1")
-			p.waitLog(t, "echo-server started", 1)
+			p.WaitLog(t, "echo-server started", 1)
 			want := fmt.Sprintf(`loops=1 sockets="tcp4 %s (tcp), udp4 %s (udp)"`, tcp.Addr, udp.Addr)
-			if !strings.Contains(p.stderr.String(), want) || !strings.Contains(p.stderr.String(), "version=") {
-				t.Fatalf("start-up line lacks version and %s:\n%s", want, p.stderr.String())
+			if !strings.Contains(p.Stderr.String(), want) || !strings.Contains(p.Stderr.String(), "version=") {
+				t.Fatalf("start-up line lacks version and %s:\n%s", want, p.Stderr.String())
 			}
 			c := openConn(t, tcp.Addr)
 			defer c.Close()
-			_ = p.cmd.Process.Signal(sigs[0])
-			p.waitLog(t, first+": draining 1 connections, up to 1h", 1)
+			_ = p.Cmd.Process.Signal(sigs[0])
+			p.WaitLog(t, first+": draining 1 connections, up to 1h", 1)
 			start := time.Now()
-			_ = p.cmd.Process.Signal(sigs[1])
-			if code := p.wait(t, 10*time.Second); code != 1 {
+			_ = p.Cmd.Process.Signal(sigs[1])
+			if code := p.Wait(t, 10*time.Second); code != 1 {
 				t.Fatalf("exit code after a second signal %d, want 1", code)
 			}
 			t.Logf("exit %v after the second signal", time.Since(start))
-			p.waitLog(t, "second "+second+": exiting at once, cutting 1 connections", 1)
+			p.WaitLog(t, "second "+second+": exiting at once, cutting 1 connections", 1)
 		})
 	}
 }
@@ -174,15 +174,15 @@ func TestDebugLines(t *testing.T) {
 	dir := echotest.TempDir(t)
 	tcp, udp := listenFamily(t, "tcp4", dir), listenFamily(t, "udp4", dir)
 	p := startActivated(t, []*os.File{tcp.File, udp.File}, []string{"tcp", "udp"}, "--debug")
-	p.waitLog(t, "echo-server started", 1)
+	p.WaitLog(t, "echo-server started", 1)
 	checkEcho(t, testSocket{Name: "udp", Network: "udp4", Addr: udp.Addr}, dir)
 	openConn(t, tcp.Addr).Close()
-	p.waitLog(t, "msg=close socket=tcp", 1)
-	p.waitLog(t, "msg=datagrams socket=udp read=1 bytes=64", 1)
-	if code := p.terminate(t); code != 0 {
+	p.WaitLog(t, "msg=close socket=tcp", 1)
+	p.WaitLog(t, "msg=datagrams socket=udp read=1 bytes=64", 1)
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
-	if log := p.stderr.String(); strings.Contains(log, "EOF") || strings.Contains(log, "level=ERROR") {
+	if log := p.Stderr.String(); strings.Contains(log, "EOF") || strings.Contains(log, "level=ERROR") {
 		t.Fatalf("an orderly close logged as an error:\n%s", log)
 	}
 }
@@ -205,10 +205,10 @@ func TestAcceptYesQuiet(t *testing.T) {
 			t.Fatal(err)
 		}
 		client.Close()
-		if code := p.wait(t, 10*time.Second); code != 0 {
+		if code := p.Wait(t, 10*time.Second); code != 0 {
 			t.Fatalf("exit code %d", code)
 		}
-		log := p.stderr.String()
+		log := p.Stderr.String()
 		if debug != (log != "") || debug && !strings.Contains(log, `level=DEBUG msg="echo-server started"`) {
 			t.Fatalf("--debug %v: log:\n%s", debug, log)
 		}

@@ -18,7 +18,7 @@ import (
 func TestMetricsSocket(t *testing.T) {
 	tcp, metrics := listenFamily(t, "tcp4", ""), listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{tcp.File, metrics.File}, []string{"tcp", "metrics"})
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	c, err := net.Dial("tcp4", tcp.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestMetricsSocket(t *testing.T) {
 		t.Error("the metrics socket reports itself as an echo socket")
 	}
 	c.Close()
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }
@@ -56,7 +56,7 @@ func TestMetricsSocket(t *testing.T) {
 func TestMetricsListenFlag(t *testing.T) {
 	dir := echotest.TempDir(t)
 	cmd := startCmd(t, execServer("--listen", "udp4://127.0.0.1:0", "--metrics-listen", "unix://"+dir+"/m.sock"))
-	cmd.waitLog(t, "msg=serving", 2)
+	cmd.WaitLog(t, "msg=serving", 2)
 	client := &http.Client{Transport: &http.Transport{Dial: func(_, _ string) (net.Conn, error) {
 		return net.Dial("unix", dir+"/m.sock")
 	}}}
@@ -69,7 +69,7 @@ func TestMetricsListenFlag(t *testing.T) {
 	if !strings.Contains(string(b), `echo_datagrams_received_total{network="udp4"`) {
 		t.Fatalf("metrics over unix socket:\n%s", b)
 	}
-	cmd.terminate(t)
+	cmd.Terminate(t, 15*time.Second)
 }
 
 func scrape(t *testing.T, url string) string {
@@ -92,7 +92,7 @@ func scrape(t *testing.T, url string) string {
 func TestReadinessFollowsShutdown(t *testing.T) {
 	tcp, metrics := listenFamily(t, "tcp4", ""), listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{tcp.File, metrics.File}, []string{"tcp", "metrics"}, "--drain-timeout", "60s")
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	ready, live := "http://"+metrics.Addr+"/readyz", "http://"+metrics.Addr+"/livez"
 	for _, u := range []string{ready, live, "tcp://" + tcp.Addr} {
 		if code, out := runProbe(t, u); code != 0 {
@@ -106,7 +106,7 @@ func TestReadinessFollowsShutdown(t *testing.T) {
 	if err := echotest.Stream(held, echotest.Payload(10, 1), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	waitProbe(t, ready, "status 503 Service Unavailable: not ready")
@@ -120,7 +120,7 @@ func TestReadinessFollowsShutdown(t *testing.T) {
 		t.Fatalf("the held connection stopped echoing while draining: %v", err)
 	}
 	held.Close()
-	if code := p.wait(t, 15*time.Second); code != 0 {
+	if code := p.Wait(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }
@@ -148,7 +148,7 @@ func waitProbe(t *testing.T, url, want string) {
 func TestScrapeWithIdleClients(t *testing.T) {
 	tcp, metrics := listenFamily(t, "tcp4", ""), listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{tcp.File, metrics.File}, []string{"tcp", "metrics"})
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	for range 20 {
 		c, err := net.Dial("tcp4", metrics.Addr)
 		if err != nil {
@@ -174,8 +174,8 @@ func TestScrapeWithIdleClients(t *testing.T) {
 func TestMetricsNameOnDatagram(t *testing.T) {
 	tcp, udp := listenFamily(t, "tcp4", ""), listenFamily(t, "udp4", "")
 	p := startActivated(t, []*os.File{tcp.File, udp.File}, []string{"tcp", "metrics"})
-	p.waitLog(t, "not a listening stream socket", 1)
-	p.waitLog(t, "msg=serving", 1)
+	p.WaitLog(t, "not a listening stream socket", 1)
+	p.WaitLog(t, "msg=serving", 1)
 	c, err := net.Dial("udp4", udp.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestMetricsNameOnDatagram(t *testing.T) {
 	if err := echotest.Datagram(c, []byte("hello"), 500*time.Millisecond); err == nil {
 		t.Fatal("a datagram socket named metrics echoed")
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }

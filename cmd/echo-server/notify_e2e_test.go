@@ -68,14 +68,14 @@ func TestSdNotify(t *testing.T) {
 		t.Errorf("READY message lacks STATUS: %q", ready)
 	}
 	nextNotify(t, msgs, "WATCHDOG=1")
-	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := p.Cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	stop := nextNotify(t, msgs, "STOPPING=1")
 	if !strings.Contains(stop, "EXTEND_TIMEOUT_USEC=3000000") {
 		t.Errorf("STOPPING message lacks EXTEND_TIMEOUT_USEC for a 1s drain: %q", stop)
 	}
-	if code := p.wait(t, 10*time.Second); code != 0 {
+	if code := p.Wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }

@@ -82,7 +82,7 @@ func TestProbeEveryScheme(t *testing.T) {
 	files, names := filesAndNames(socks)
 	files = append(files, tcpMetrics.File, unixMetrics.File)
 	p := startActivated(t, files, append(names, "metrics", "metrics"))
-	p.waitLog(t, "msg=serving", len(files))
+	p.WaitLog(t, "msg=serving", len(files))
 	enc := url.PathEscape(unixMetrics.Addr)
 	for _, tc := range []probeCase{
 		{"tcp", []string{"tcp://" + byName["tcp4"].Addr}, 0, "300 bytes echoed"},

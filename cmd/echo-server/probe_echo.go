@@ -7,8 +7,9 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/listen"
 )
 
 // checkEcho sends a random payload to a stream or datagram echo socket and
@@ -42,26 +43,7 @@ func (p *probeConfig) dial(network, addr string) (net.Conn, error) {
 	if local == "" {
 		local = "@echo-probe-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
-	c, err := net.DialUnix("unixgram", &net.UnixAddr{Name: local, Net: "unixgram"}, &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		return nil, err
-	}
-	if strings.HasPrefix(local, "@") {
-		return c, nil
-	}
-	return unlinkOnClose{c, local}, nil
-}
-
-// unlinkOnClose removes the client's temporary socket path on Close.
-type unlinkOnClose struct {
-	*net.UnixConn
-	path string
-}
-
-func (u unlinkOnClose) Close() error {
-	err := u.UnixConn.Close()
-	_ = os.Remove(u.path)
-	return err
+	return listen.DialUnixgram(local, addr)
 }
 
 // readEcho reads the echo: for a stream until n bytes came, for a datagram

@@ -53,19 +53,19 @@ func TestZeroLossRestart(t *testing.T) {
 	const restarts = 5 // instances stopped; the last one is started after them
 	for restart := range restarts {
 		p := startActivated(t, files, names, "--loops", "1", "--drain-timeout", "3s")
-		p.waitLog(t, "msg=serving", 2)
+		p.WaitLog(t, "msg=serving", 2)
 		time.Sleep(300 * time.Millisecond)
-		if code := p.terminate(t); code != 0 {
+		if code := p.Terminate(t, 15*time.Second); code != 0 {
 			t.Fatalf("start %d: exit code %d", restart, code)
 		}
 	}
 	// A last instance answers what queued during the last stop.
 	p := startActivated(t, files, names, "--loops", "1")
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
-	p.terminate(t)
+	p.Terminate(t, 15*time.Second)
 	t.Logf("tcp: %d connections, %d failed; udp: %d datagrams sent, %d echoed (%d lost over %d restarts)",
 		tcpRounds.Load(), tcpFailures.Load(), udpSent.Load(), udpBack.Load(), udpSent.Load()-udpBack.Load(), restarts)
 	if tcpRounds.Load() < 100 {
@@ -127,8 +127,8 @@ func TestTenThousandConnections(t *testing.T) {
 	}
 	sock := listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
-	p.waitLog(t, "msg=serving", 1)
-	pid := p.cmd.Process.Pid
+	p.WaitLog(t, "msg=serving", 1)
+	pid := p.Cmd.Process.Pid
 	before := rss(t, pid)
 	conns := make([]net.Conn, 0, n)
 	defer func() {

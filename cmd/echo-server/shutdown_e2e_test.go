@@ -20,7 +20,7 @@ func delayedServer(t *testing.T, delay string) (*proc, string, string) {
 	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp4", "127.0.0.1"))
 	p := startCmd(t, execServer("--listen", "tcp4://"+echo, "--metrics-listen", "tcp://"+metrics,
 		"--shutdown-delay", delay, "--drain-timeout", "30s"))
-	p.waitLog(t, "msg=serving", 2)
+	p.WaitLog(t, "msg=serving", 2)
 	return p, echo, metrics
 }
 
@@ -35,12 +35,12 @@ func TestShutdownDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	sent := time.Now()
 	waitProbe(t, "http://"+metrics+"/readyz", "status 503")
-	p.waitLog(t, "SIGTERM: not ready; accepting for 1.5s more, then draining", 1)
+	p.WaitLog(t, "SIGTERM: not ready; accepting for 1.5s more, then draining", 1)
 	for i := 0; time.Since(sent) < time.Second; i++ {
 		c, err := net.Dial("tcp4", echo)
 		if err == nil {
@@ -52,7 +52,7 @@ func TestShutdownDelay(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	p.waitLog(t, "SIGTERM: draining 1 connections", 1)
+	p.WaitLog(t, "SIGTERM: draining 1 connections", 1)
 	if took := time.Since(sent); took < 1500*time.Millisecond {
 		t.Errorf("draining began %v after SIGTERM, before the 1.5s delay", took)
 	}
@@ -66,7 +66,7 @@ func TestShutdownDelay(t *testing.T) {
 		t.Errorf("the open connection stopped echoing while draining: %v", err)
 	}
 	held.Close()
-	if code := p.wait(t, 15*time.Second); code != 0 {
+	if code := p.Wait(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code %d, want 0", code)
 	}
 }
@@ -76,12 +76,12 @@ func TestShutdownDelay(t *testing.T) {
 func TestShutdownDelaySecondSignal(t *testing.T) {
 	p, _, _ := delayedServer(t, "30s")
 	for _, want := range []string{"not ready; accepting for 30s more", "second SIGTERM: exiting at once"} {
-		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		p.waitLog(t, want, 1)
+		p.WaitLog(t, want, 1)
 	}
-	if code := p.wait(t, 5*time.Second); code != 1 {
+	if code := p.Wait(t, 5*time.Second); code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
 	}
 }

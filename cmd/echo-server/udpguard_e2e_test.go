@@ -45,7 +45,7 @@ func TestUDPLoopLimitFlag(t *testing.T) {
 		t.Run(fmt.Sprint(tc.limit), func(t *testing.T) {
 			udp, metrics := listenFamily(t, "udp4", ""), listenFamily(t, "tcp4", "")
 			p := startActivated(t, []*os.File{udp.File, metrics.File}, []string{"udp", "metrics"}, "--udp-loop-limit", fmt.Sprint(tc.limit), "--udp-loop-window", "1m")
-			p.waitLog(t, "msg=serving", 2)
+			p.WaitLog(t, "msg=serving", 2)
 			c, err := net.Dial("udp4", udp.Addr)
 			if err != nil {
 				t.Fatal(err)
@@ -58,11 +58,11 @@ func TestUDPLoopLimitFlag(t *testing.T) {
 			if body := scrape(t, "http://"+metrics.Addr+"/metrics"); !strings.Contains(body, refused) {
 				t.Errorf("metrics lack %s", refused)
 			}
-			logged := strings.Contains(p.stderr.String(), "reason=loop source="+c.LocalAddr().String())
+			logged := strings.Contains(p.Stderr.String(), "reason=loop source="+c.LocalAddr().String())
 			if logged != (tc.answered < 6) {
-				t.Errorf("loop refusal logged: %v\n%s", logged, p.stderr)
+				t.Errorf("loop refusal logged: %v\n%s", logged, p.Stderr)
 			}
-			p.terminate(t)
+			p.Terminate(t, 15*time.Second)
 		})
 	}
 }

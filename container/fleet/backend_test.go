@@ -77,9 +77,9 @@ func (b *backend) start(t *testing.T) {
 	}
 	b.cur = start(t, fmt.Sprintf("%s start %d", b.name(), len(b.starts)+1), cmd)
 	b.starts = append(b.starts, b.cur)
-	b.cur.waitLog(t, "msg=serving", 3)
+	b.cur.WaitLog(t, "msg=serving", 3)
 	if b.stray {
-		b.copy = takeListenerCopy(t, b.cur.cmd.Process.Pid, echoPort)
+		b.copy = takeListenerCopy(t, b.cur.Cmd.Process.Pid, echoPort)
 	}
 }
 
@@ -99,14 +99,14 @@ func (b *backend) stop(t *testing.T) {
 }
 
 // signal sends SIGTERM, as systemd or the kubelet does.
-func (b *backend) signal() { _ = b.cur.cmd.Process.Signal(syscall.SIGTERM) }
+func (b *backend) signal() { _ = b.cur.Cmd.Process.Signal(syscall.SIGTERM) }
 
 // waitExit waits until the signalled server exits, which must be with 0
 // within 20 s, and closes the test's copy of its listener, if any.
 func (b *backend) waitExit(t *testing.T) {
 	t.Helper()
-	if code := b.cur.wait(t, 20*time.Second); code != 0 {
-		t.Errorf("%s exited %d after SIGTERM", b.cur.name, code)
+	if code := b.cur.Wait(t, 20*time.Second); code != 0 {
+		t.Errorf("%s exited %d after SIGTERM", b.cur.Name, code)
 	}
 	if b.copy != nil {
 		_ = b.copy.Close() // the last copy: the kernel resets what it queued

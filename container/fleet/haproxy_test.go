@@ -34,7 +34,7 @@ func startHAProxy(t *testing.T, f *fleetNet) *haproxy {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("ECHO_HOST%d=%s:%d", i+1, hostAddr(i), echoPort))
 	}
 	h.p = start(t, "haproxy", cmd)
-	t.Cleanup(func() { h.p.terminate(t, 5*time.Second) })
+	t.Cleanup(func() { h.p.Terminate(t, 5*time.Second) })
 	return h
 }
 

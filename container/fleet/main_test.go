@@ -103,12 +103,12 @@ func startLoad(t *testing.T, f *fleetNet, role string, load any) *loadRun {
 func (r *loadRun) wait(t *testing.T, timeout time.Duration, result any) {
 	t.Helper()
 	select {
-	case <-r.p.exited:
+	case <-r.p.Exited:
 	case <-time.After(timeout):
 		t.Fatalf("load generator still running after %v", timeout)
 	}
-	if r.p.err != nil {
-		t.Fatalf("load generator: %v\n%s", r.p.err, r.p.stderr.String())
+	if r.p.Err != nil {
+		t.Fatalf("load generator: %v\n%s", r.p.Err, r.p.Stderr.String())
 	}
 	if err := json.Unmarshal(r.out.Bytes(), result); err != nil {
 		t.Fatalf("load result %q: %v", r.out.String(), err)

@@ -75,10 +75,10 @@ func TestNftablesBalancer(t *testing.T) {
 		for _, p := range b.starts {
 			in, out := countIn(p, "udp", "datagrams_in"), countIn(p, "udp", "datagrams_out")
 			if in == 0 {
-				t.Errorf("%s served no datagram: the restart did not happen under load", p.name)
+				t.Errorf("%s served no datagram: the restart did not happen under load", p.Name)
 			}
 			if in != out {
-				t.Errorf("%s read %d datagrams and echoed %d", p.name, in, out)
+				t.Errorf("%s read %d datagrams and echoed %d", p.Name, in, out)
 			}
 		}
 	}
@@ -98,7 +98,7 @@ func (b *backend) served(name, counter string) int64 {
 func countIn(p *proc, name, counter string) int64 {
 	re := regexp.MustCompile(`why=final name=` + name + ` .*\b` + counter + `=(\d+)`)
 	var sum int64
-	for _, m := range re.FindAllStringSubmatch(p.stderr.String(), -1) {
+	for _, m := range re.FindAllStringSubmatch(p.Stderr.String(), -1) {
 		n, _ := strconv.ParseInt(m[1], 10, 64)
 		sum += n
 	}

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
+
+	"github.com/echo-activation/echo-server/engine/listen"
 )
 
 // probe waits until a server echoes on addr, trying every 20ms. For a
@@ -48,24 +49,5 @@ func dialProbe(network, addr string) (net.Conn, error) {
 	if network != "unixgram" {
 		return net.DialTimeout(network, addr, time.Second)
 	}
-	local := addr + ".probe"
-	_ = os.Remove(local)
-	c, err := net.DialUnix("unixgram", &net.UnixAddr{Name: local, Net: "unixgram"},
-		&net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		_ = os.Remove(local)
-		return nil, err
-	}
-	return removeOnClose{c, local}, nil
-}
-
-type removeOnClose struct {
-	*net.UnixConn
-	path string
-}
-
-func (c removeOnClose) Close() error {
-	err := c.UnixConn.Close()
-	_ = os.Remove(c.path)
-	return err
+	return listen.DialUnixgram(addr+".probe", addr)
 }
