@@ -52,7 +52,7 @@ func (s *Server) admitOrReject(sv *served) bool {
 		sv.stats.open.Add(1)
 		return true
 	}
-	sv.stats.rejected.Add(1)
+	sv.stats.reject(RejectedMaxConns)
 	s.rejectLog.warn(s.log, "connection limit reached, closing new connections", "socket", sv.Name, "max_conns", s.opts.MaxConns)
 	return false
 }

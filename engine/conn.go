@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +22,16 @@ type connState struct {
 	// (gnet runs OnOpen before that) to find connections gnet dropped
 	// without opening them.
 	opened bool
+	// rejected: OnOpen closed it at once (a per-source limit or a trusted
+	// proxy's address on a connection that cannot wait); its admission is
+	// released already.
+	rejected bool
+	// source is what the connection counts against the per-source limits
+	// (sources.go); invalid: nothing. client is the client a PROXY header
+	// named; invalid: the peer is the client.
+	source netip.Addr
+	client netip.AddrPort
+	header *headerWait // a PROXY header is awaited; nil: not, or read
 	active atomic.Bool // set on every read; cleared by the idle timer
 	closed atomic.Bool // set by OnClose: the idle timer stops
 	idle   *time.Timer // nil when there is no idle timeout

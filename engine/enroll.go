@@ -80,6 +80,10 @@ func (s *Server) takeConn(nfd int, sv *served) {
 // (net.FileConn found no peer address), which is not an error of ours.
 var errPeerGone = errors.New("peer gone before enrollment")
 
+// errRejected: OnOpen closed the connection at once (counted and logged
+// there).
+var errRejected = errors.New("connection refused by a per-source limit")
+
 // errNotOpened: gnet dropped a connection without opening it (its epoll
 // registration failed; gnet closed its fd).
 var errNotOpened = errors.New("gnet did not open the connection")
@@ -105,7 +109,7 @@ func (s *Server) enrollFD(nfd int, sv *served) {
 	} else {
 		_, err = s.enrollConn(c, sv)
 	}
-	if err != nil && err != errPeerGone {
+	if err != nil && err != errPeerGone && err != errRejected {
 		sv.stats.errors.Add(1)
 		s.log.Warn("connection not enrolled", "socket", sv.Name, "err", err)
 	}
@@ -121,6 +125,9 @@ func (s *Server) enrollConn(c net.Conn, sv *served) (gnet.Conn, error) {
 	}
 	st := &connState{sv: sv, admitted: true}
 	gc, err := s.client.EnrollContext(c, st)
+	if err == nil && st.rejected { // OnOpen closed it and released its admission
+		return nil, errRejected
+	}
 	if err == nil && !st.opened { // OnOpen ran before EnrollContext returned, if at all
 		err = errNotOpened
 	}

@@ -20,6 +20,7 @@ type echoHandler struct {
 	idleTimeout time.Duration // 0: connections may stay silent forever
 	adm         *admission    // released in OnClose
 	priv        *gnetPrivate  // nil: no pausing (see backpressure.go)
+	src         *sources      // per-source limits and PROXY headers (sources.go)
 }
 
 func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
@@ -27,8 +28,13 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if !st.admitted { // over MaxConns
 		return nil, gnet.Close
 	}
-	st.opened = true
 	sv := st.sv
+	if h.src.on() && !h.src.opened(c, st) {
+		st.rejected, st.admitted = true, false
+		h.adm.release(sv)
+		return nil, gnet.Close
+	}
+	st.opened = true
 	sv.stats.accepted.Add(1)
 	if h.idleTimeout > 0 {
 		st.watchIdle(c, h.idleTimeout, func() { sv.stats.idleClosed.Add(1) })
@@ -45,6 +51,11 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 // backpressure.go).
 func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 	st := c.Context().(*connState)
+	if st.header != nil { // from a trusted proxy: the PROXY header first
+		if more, action := h.src.header(c, st); !more {
+			return action
+		}
+	}
 	sv := st.sv
 	if h.idleTimeout > 0 && !st.active.Load() {
 		st.active.Store(true) // a load first: no locked write on every message
@@ -76,6 +87,7 @@ func (h *echoHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None // rejected in OnOpen
 	}
 	st.stopIdle()
+	h.src.closed(st)
 	sv := st.sv
 	if h.debug {
 		h.log.Debug("close", closeArgs(sv, c, err)...)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -47,7 +48,11 @@ func newNetns(t testing.TB) *netns {
 	t.Cleanup(func() { close(ns.calls) })
 	cmds := [][]string{{"link", "set", "lo", "up"}}
 	for _, a := range testNetAddrs {
-		cmds = append(cmds, []string{"addr", "add", a, "dev", "lo"})
+		add := []string{"addr", "add", a, "dev", "lo"}
+		if strings.Contains(a, ":") {
+			add = append(add, "nodad") // usable at once: a bind must never find it tentative
+		}
+		cmds = append(cmds, add)
 	}
 	for _, args := range cmds {
 		if err := ns.do(func() error { return run(ip, args...) }); err != nil {

@@ -4,9 +4,11 @@ package engine
 
 import (
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/sourcelimit"
 	"github.com/echo-activation/echo-server/engine/udprules"
 )
 
@@ -31,6 +33,16 @@ type Options struct {
 	// UDPGuard sets what UDP sockets refuse to answer; the zero value is
 	// the defaults (see udprules.Config).
 	UDPGuard udprules.Config
+
+	// Sources sets the per-source limits (the zero value limits nothing;
+	// package sourcelimit has the defaults the command uses).
+	Sources sourcelimit.Config
+	// ProxyFrom lists the trusted proxies: a TCP connection from one must
+	// start with a PROXY protocol header (v1 or v2), whose client address
+	// is then the connection's source. ProxyHeaderTimeout bounds the wait
+	// for it (0: proxyproto.DefaultHeaderTimeout).
+	ProxyFrom          []netip.Prefix
+	ProxyHeaderTimeout time.Duration
 
 	// noGnetPrivate forces the public-API fallback of gnetprivate.go
 	// (tests only; there is no exported way to set it).
@@ -57,6 +69,15 @@ func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleT
 
 // WithUDPGuard sets the UDP abuse rules (the zero Config: defaults).
 func WithUDPGuard(g udprules.Config) Option { return func(o *Options) { o.UDPGuard = g } }
+
+// WithSourceLimits sets the per-source limits.
+func WithSourceLimits(c sourcelimit.Config) Option { return func(o *Options) { o.Sources = c } }
+
+// WithProxyProtocol trusts PROXY headers from these prefixes, waiting at
+// most timeout for one (0: the default).
+func WithProxyProtocol(from []netip.Prefix, timeout time.Duration) Option {
+	return func(o *Options) { o.ProxyFrom, o.ProxyHeaderTimeout = from, timeout }
+}
 
 // withoutGnetPrivate forces the fallback of gnetprivate.go (tests).
 func withoutGnetPrivate() Option { return func(o *Options) { o.noGnetPrivate = true } }

@@ -67,7 +67,12 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	s.priv, s.privErr = openGnetPrivate(o.noGnetPrivate)
 	s.adm.max = int64(o.MaxConns)
 	s.adm.onZero = s.noneOpen
-	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout, adm: &s.adm, priv: s.priv}
+	src, err := newSources(o)
+	if err != nil {
+		s.closeSocketFDsOf(sockets)
+		return nil, fmt.Errorf("engine: per-source limits: %w", err)
+	}
+	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout, adm: &s.adm, priv: s.priv, src: src}
 	s.connsOnly = len(sockets) > 0
 	streams := false // gnet is started only for stream sockets
 	for _, sk := range sockets {
@@ -245,6 +250,12 @@ func (s *Server) Stats() []SocketStats {
 		out[i] = sv.snapshot()
 	}
 	return out
+}
+
+func (s *Server) closeSocketFDsOf(sockets []Socket) {
+	for _, sk := range sockets {
+		_ = closeFD(sk.FD)
+	}
 }
 
 func (s *Server) closeSocketFDs() {

@@ -11,7 +11,8 @@ import (
 // counters are the live per-socket counters, updated on the hot paths with
 // single atomic adds.
 type counters struct {
-	accepted, rejected        atomic.Uint64
+	accepted, rejected        atomic.Uint64 // rejected: the sum of rejectedBy
+	rejectedBy                [NumRejectReasons]atomic.Uint64
 	idleClosed                atomic.Uint64
 	open                      atomic.Int64
 	bytesIn, bytesOut         atomic.Uint64
@@ -23,9 +24,10 @@ type counters struct {
 // SocketStats is a snapshot of one socket's counters.
 type SocketStats struct {
 	Name, Network, Addr string
-	Accepted, Rejected  uint64 // stream connections; rejected: over MaxConns
-	IdleClosed          uint64 // stream connections closed by the idle timeout
-	Open                int64  // stream connections open now: admitted and not yet closed (Server.Open is their sum)
+	Accepted, Rejected  uint64                   // stream connections; rejected: closed at once, for any reason
+	RejectedBy          [NumRejectReasons]uint64 // Rejected by RejectReason
+	IdleClosed          uint64                   // stream connections closed by the idle timeout
+	Open                int64                    // stream connections open now: admitted and not yet closed (Server.Open is their sum)
 	BytesIn, BytesOut   uint64
 	DatagramsIn         uint64
 	DatagramsOut        uint64
@@ -52,7 +54,7 @@ func (sv *served) snapshot() SocketStats {
 		BytesIn:    c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
 		DatagramsIn: c.datagramsIn.Load(), DatagramsOut: c.datagramsOut.Load(),
 		Dropped: c.dropped.Load(), Errors: c.errors.Load(),
-		Refused: c.loadRefused(),
+		Refused: c.loadRefused(), RejectedBy: c.loadRejected(),
 	}
 }
 
@@ -61,4 +63,17 @@ func (c *counters) loadRefused() (out [udprules.NumReasons]uint64) {
 		out[i] = c.refused[i].Load()
 	}
 	return out
+}
+
+func (c *counters) loadRejected() (out [NumRejectReasons]uint64) {
+	for i := range out {
+		out[i] = c.rejectedBy[i].Load()
+	}
+	return out
+}
+
+// reject counts a stream connection closed at once.
+func (c *counters) reject(r RejectReason) {
+	c.rejectedBy[r].Add(1)
+	c.rejected.Add(1)
 }

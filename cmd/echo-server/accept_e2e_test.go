@@ -21,7 +21,7 @@ func TestFDExhaustionOnLoops(t *testing.T) {
 	const clients = 800 // the server's fd limit is 700
 	sock := listenFamily(t, "tcp4", "")
 	fdLimit := []string{"sh", "-c", `ulimit -n 700 && exec "$0" "$@"`}
-	p := startCmd(t, echotest.Activation{Files: []*os.File{sock.File}, Names: []string{"tcp"}, Prefix: fdLimit}.Command(binary, "--loops", "2"))
+	p := startCmd(t, echotest.Activation{Files: []*os.File{sock.File}, Names: []string{"tcp"}, Prefix: fdLimit}.Command(binary, "--loops", "2", "--max-conns-per-source", "0"))
 	p.WaitLog(t, "msg=serving", 1)
 	first, err := net.Dial("tcp4", sock.Addr)
 	if err != nil {

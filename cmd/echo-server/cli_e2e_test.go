@@ -223,7 +223,7 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 	}
 	_, section, _ := strings.Cut(string(b), "\n## Flags\n")
 	section, _, _ = strings.Cut(section, "\n## ")
-	rows := regexp.MustCompile("(?m)^\\| `(-\\w`, `)?--([a-z-]+)").FindAllStringSubmatch(section, -1)
+	rows := regexp.MustCompile("(?m)^\\| `(-\\w`, `)?--([a-z0-9-]+)").FindAllStringSubmatch(section, -1)
 	inReadme := map[string]bool{}
 	for _, r := range rows {
 		inReadme[r[2]] = true

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/echo-activation/echo-server/engine/listen"
+	"github.com/echo-activation/echo-server/engine/proxyproto"
+	"github.com/echo-activation/echo-server/engine/sourcelimit"
 	"github.com/echo-activation/echo-server/engine/udprules"
 	"github.com/spf13/pflag"
 )
@@ -32,6 +35,16 @@ type config struct {
 	udpReplyBudget int
 	udpReplyBurst  int
 
+	// Per-source limits and the PROXY protocol (engine/sources.go; README
+	// "Fair to every client").
+	perSource          int // -1: a quarter of --max-conns, or of the fd limit
+	connRate           int
+	connBurst          int
+	sourcePrefix4      int
+	sourcePrefix6      int
+	proxyFrom          []netip.Prefix
+	proxyHeaderTimeout time.Duration
+
 	help    bool
 	version bool
 	man     bool
@@ -41,7 +54,9 @@ type config struct {
 func defaults() *config {
 	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto",
 		udpLoopLimit: udprules.DefaultLoopLimit, udpLoopWindow: udprules.DefaultLoopWindow,
-		udpReplyBudget: udprules.DefaultReplyBudget, udpReplyBurst: udprules.DefaultReplyBurst}
+		udpReplyBudget: udprules.DefaultReplyBudget, udpReplyBurst: udprules.DefaultReplyBurst,
+		perSource: -1, connRate: sourcelimit.DefaultRate, connBurst: sourcelimit.DefaultBurst,
+		sourcePrefix4: 32, sourcePrefix6: 64, proxyHeaderTimeout: proxyproto.DefaultHeaderTimeout}
 }
 
 // udpGuard maps the flags to the engine's rules, where off is negative.
@@ -98,6 +113,20 @@ func flags(c *config) []flagSpec {
 			help: "UDP replies per second to one non-loopback address, after a burst of --udp-reply-burst (0: no budget)"},
 		{long: "udp-reply-burst", arg: "N", value: intIn(&c.udpReplyBurst, 1, 1<<30, ""),
 			help: "the burst of --udp-reply-budget"},
+		{long: "max-conns-per-source", arg: "N", value: autoInt(&c.perSource, 0, maxConnsLimit, "a quarter of --max-conns, or of the fd limit"),
+			help: "most stream connections open at once from one source (an IPv4 /32, an IPv6 /64: see --source-prefix-v4/-v6), loopback included; more are closed at once, counted with reason=per_source and logged once per source per 5 s (0: off)"},
+		{long: "conn-rate", arg: "N", value: intIn(&c.connRate, 0, 1<<30, ""),
+			help: "new stream connections per second one non-loopback source may open after a burst of --conn-burst; faster ones are closed at once, reason=rate (0: off)"},
+		{long: "conn-burst", arg: "N", value: intIn(&c.connBurst, 1, 1<<30, ""),
+			help: "the burst of --conn-rate"},
+		{long: "source-prefix-v4", arg: "N", value: intIn(&c.sourcePrefix4, 1, 32, ""),
+			help: "the IPv4 prefix length that is one source for the per-source limits"},
+		{long: "source-prefix-v6", arg: "N", value: intIn(&c.sourcePrefix6, 1, 64, ""),
+			help: "the IPv6 prefix length that is one source for the per-source limits"},
+		{long: "proxy-protocol", arg: "CIDR", value: prefixList{&c.proxyFrom},
+			help: "trust PROXY protocol v1/v2 headers from this proxy address or prefix (repeatable): its TCP connections must start with one, and the client it names is the source for limits and logs; from any other address those bytes are echoed"},
+		{long: "proxy-header-timeout", arg: "D", value: durationIn(&c.proxyHeaderTimeout, time.Millisecond, time.Minute),
+			help: "how long a trusted proxy's connection may take to send its PROXY header before it is closed, reason=proxy_header, 1ms to 1m"},
 		{long: "log-format", arg: "F", value: oneOf(&c.logFormat, logFormats...),
 			help: "auto, text, json or journal; auto is journal when stderr is the journal (JOURNAL_STREAM), else text"},
 		{long: "version", value: switchOf(&c.version), help: "print the version and exit"},
@@ -168,4 +197,15 @@ func singleDashLong(args []string, fs *pflag.FlagSet) error {
 		}
 	}
 	return nil
+}
+
+// sourceLimits maps the flags to the engine's per-source limits; the
+// default cap is a quarter of --max-conns, or of fdLimit without one.
+func (c *config) sourceLimits(fdLimit int) sourcelimit.Config {
+	per := c.perSource
+	if per < 0 {
+		per = sourcelimit.DefaultPerSource(c.maxConns, fdLimit)
+	}
+	return sourcelimit.Config{PerSource: per, Rate: float64(c.connRate), Burst: c.connBurst,
+		IPv4Prefix: c.sourcePrefix4, IPv6Prefix: c.sourcePrefix6}
 }

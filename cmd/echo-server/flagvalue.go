@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strconv"
@@ -170,4 +171,47 @@ func shortDuration(d time.Duration) string {
 		s = s[:len(s)-2]
 	}
 	return s
+}
+
+// autoIntValue is an intValue whose unset value (-1) means "computed at
+// start", described by auto in help.
+type autoIntValue struct {
+	intValue
+	auto string
+}
+
+func autoInt(p *int, min, max int, auto string) *autoIntValue {
+	return &autoIntValue{intValue{p, min, max, ""}, auto}
+}
+
+func (v *autoIntValue) String() string {
+	if *v.p < 0 {
+		return v.auto
+	}
+	return v.intValue.String()
+}
+
+// prefixList collects CIDR prefixes (repeatable); a bare address is its
+// own /32 or /128.
+type prefixList struct{ p *[]netip.Prefix }
+
+func (v prefixList) Type() string { return "CIDR" }
+func (v prefixList) String() string {
+	s := make([]string, len(*v.p))
+	for i, p := range *v.p {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}
+func (v prefixList) Set(s string) error {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil {
+			return fmt.Errorf("%q is not an address or a CIDR prefix", s)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	*v.p = append(*v.p, p.Masked())
+	return nil
 }

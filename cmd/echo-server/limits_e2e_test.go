@@ -52,7 +52,7 @@ func startTCP(t *testing.T, args ...string) (*proc, string) {
 }
 
 func TestMaxConns(t *testing.T) {
-	p, addr := startTCP(t, "--max-conns", "5")
+	p, addr := startTCP(t, "--max-conns", "5", "--max-conns-per-source", "0") // one client address: the cap of --max-conns alone
 	var held []net.Conn
 	for range 5 {
 		c, err := net.Dial("tcp4", addr)
@@ -128,7 +128,7 @@ func TestIdleTimeout(t *testing.T) {
 func TestFDExhaustion(t *testing.T) {
 	sock := listenFamily(t, "tcp4", "")
 	fdLimit := []string{"sh", "-c", `ulimit -n 48 && exec "$0" "$@"`}
-	p := startCmd(t, echotest.Activation{Files: []*os.File{sock.File}, Names: []string{"tcp"}, Prefix: fdLimit}.Command(binary, "--loops", "1"))
+	p := startCmd(t, echotest.Activation{Files: []*os.File{sock.File}, Names: []string{"tcp"}, Prefix: fdLimit}.Command(binary, "--loops", "1", "--max-conns-per-source", "0"))
 	p.WaitLog(t, "msg=serving", 1)
 	var conns []net.Conn
 	for range 60 { // more than the server has fds for; the kernel queues the rest

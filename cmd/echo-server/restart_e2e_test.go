@@ -126,7 +126,8 @@ func TestTenThousandConnections(t *testing.T) {
 		echotest.Skip(t, "RLIMIT_NOFILE is %d (hard %d): 10,000 connections need %d fds in the test and in the server; raise the hard limit", rl.Cur, rl.Max, n+200)
 	}
 	sock := listenFamily(t, "tcp4", "")
-	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms")
+	p := startActivated(t, []*os.File{sock.File}, []string{"tcp"}, "--loops", "2", "--drain-timeout", "100ms",
+		"--max-conns-per-source", "0") // 10,000 from one address: more than the default quarter of the fd limit
 	p.WaitLog(t, "msg=serving", 1)
 	pid := p.Cmd.Process.Pid
 	before := rss(t, pid)

@@ -25,9 +25,11 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	}
 	sockets, metricsSockets := splitMetrics(sockets)
 	life := lifecycle{log, lifecycleLevel(sockets)}
+	limits := cfg.sourceLimits(fdLimit())
 	health := &metrics.Health{}
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
-		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()))
+		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()),
+		engine.WithSourceLimits(limits), engine.WithProxyProtocol(cfg.proxyFrom, cfg.proxyHeaderTimeout))
 	var observed []engine.Socket // the metrics sockets served
 	if err == nil {
 		var ms *metrics.Server
@@ -42,7 +44,8 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
-	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed))
+	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed),
+		"max_conns_per_source", limits.PerSource, "conn_rate", limits.Rate, "proxy_protocol", cfg.proxyFrom)
 	health.SetReady(true)
 	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
@@ -195,4 +198,14 @@ func refusedCounts(st engine.SocketStats) string {
 		parts = append(parts, fmt.Sprintf("%s=%d", r, st.Refused[r]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// fdLimit is the soft RLIMIT_NOFILE, the cap the default per-source limit
+// is a quarter of when --max-conns is 0.
+func fdLimit() int {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<30 {
+		return 1 << 20
+	}
+	return int(rl.Cur)
 }

@@ -21,7 +21,6 @@ type metric struct {
 var socketMetrics = []metric{
 	{"echo_connections_accepted_total", "Stream connections accepted.", "counter", func(s engine.SocketStats) float64 { return float64(s.Accepted) }},
 	{"echo_connections_open", "Stream connections open now.", "gauge", func(s engine.SocketStats) float64 { return float64(s.Open) }},
-	{"echo_connections_rejected_total", "Stream connections closed at once over --max-conns.", "counter", func(s engine.SocketStats) float64 { return float64(s.Rejected) }},
 	{"echo_connections_idle_closed_total", "Stream connections closed by --idle-timeout.", "counter", func(s engine.SocketStats) float64 { return float64(s.IdleClosed) }},
 	{"echo_received_bytes_total", "Bytes received.", "counter", func(s engine.SocketStats) float64 { return float64(s.BytesIn) }},
 	{"echo_sent_bytes_total", "Bytes echoed.", "counter", func(s engine.SocketStats) float64 { return float64(s.BytesOut) }},
@@ -93,6 +92,22 @@ func writeRefused(t textWriter, stats []engine.SocketStats) {
 		}
 		for _, r := range udprules.Reasons {
 			t.sample(name, float64(st.Refused[r]), "network", st.Network, "socket", st.Name, "reason", r.String())
+		}
+	}
+}
+
+// writeRejected writes echo_connections_rejected_total: one sample per
+// stream socket and reason (max_conns, per_source, rate, table_full,
+// proxy_header).
+func writeRejected(t textWriter, stats []engine.SocketStats) {
+	const name = "echo_connections_rejected_total"
+	t.family(name, "Stream connections closed at once, by reason (README: Limits, Fair to every client).", "counter")
+	for _, st := range stats {
+		if strings.HasPrefix(st.Network, "udp") || st.Network == "unixgram" {
+			continue
+		}
+		for r := range engine.NumRejectReasons {
+			t.sample(name, float64(st.RejectedBy[r]), "network", st.Network, "socket", st.Name, "reason", r.String())
 		}
 	}
 }

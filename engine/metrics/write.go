@@ -12,6 +12,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	stats := s.src.Stats()
 	writeSockets(t, stats)
 	writeRefused(t, stats)
+	writeRejected(t, stats)
 	writeBuildInfo(t, s.version)
 	t.single("echo_ready", "1 while /readyz answers 200 (every socket served, shutdown not begun), else 0.", "gauge", boolValue(s.health.Ready()))
 	t.single("echo_http_connections_evicted_total", "Metrics/health connections closed while waiting without a request, to make room for a new one.", "counter", float64(s.limit.evicted.Load()))
