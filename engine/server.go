@@ -202,6 +202,8 @@ func (s *Server) serve(sv *served) error {
 		return s.serveDatagram(sv)
 	case VsockListener:
 		return s.serveVsock(sv)
+	case SeqpacketListener:
+		return s.serveSeqpacket(sv)
 	}
 	_ = closeFD(sv.FD)
 	return fmt.Errorf("unknown kind %v", sv.Kind)
