@@ -29,8 +29,15 @@ import (
 // 212992 less the kernel's 32 bytes: 212960). A larger record arrives
 // truncated (MSG_TRUNC): it is not echoed, it counts as an error and the
 // connection is closed, so the client sees the loss instead of a shortened
-// record.
+// record. Each connection's send buffer is raised to fit one (sendBuffer).
 const MaxRecord = 256 << 10
+
+// sendBuffer is the SO_SNDBUF asked for on every connection: a record is
+// sent only if it is at most SO_SNDBUF - 32 bytes long. The kernel doubles
+// the value after capping it at net.core.wmem_max (212992 by default: 416
+// KiB); where wmem_max is below MaxRecord/2 the longest records fail to
+// send (EMSGSIZE) and count as errors.
+const sendBuffer = MaxRecord + 32
 
 // recordBuffers hold one record each, only from its recvmsg to the end of
 // its send: an idle connection holds none.
@@ -50,7 +57,7 @@ func seqpacketKind(fd, domain int) (Kind, error) {
 	case err != nil:
 		return 0, fmt.Errorf("SO_ACCEPTCONN unreadable: %w", err)
 	case listening != 1:
-		return 0, errors.New("connected AF_UNIX SOCK_SEQPACKET socket: unsupported (pass a listening one)")
+		return 0, errors.New("AF_UNIX SOCK_SEQPACKET socket not listening: unsupported (pass a listening one)")
 	}
 	return SeqpacketListener, nil
 }
@@ -70,6 +77,7 @@ func (s *Server) takeRecordConn(fd int, sv *served) {
 		_ = closeFD(fd)
 		return
 	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sendBuffer)
 	f := os.NewFile(uintptr(fd), sv.Name) // non-blocking: in Go's netpoller
 	s.vsock.add(f)
 	go s.echoRecords(f, sv)
