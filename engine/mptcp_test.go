@@ -118,3 +118,27 @@ func TestMPTCPRefusedURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestMPTCPRefusedByKernel: where MPTCP is off (net.mptcp.enabled=0, set
+// in a network namespace of the test's own), --listen mptcp:// fails with
+// a message that says so.
+func TestMPTCPRefusedByKernel(t *testing.T) {
+	needMPTCP(t)
+	sysctl := echotest.NeedTool(t, "sysctl", "procps")
+	ns := newNetns(t)
+	var err error
+	if werr := ns.do(func() error {
+		// A process forked on the namespace's thread: its /proc/sys/net is
+		// the namespace's.
+		if err := run(sysctl, "-q", "-w", "net.mptcp.enabled=0"); err != nil {
+			return err
+		}
+		_, err = listen.Listen("mptcp://127.0.0.1:0")
+		return nil
+	}); werr != nil {
+		t.Fatal(werr)
+	}
+	if err == nil || !strings.Contains(err.Error(), "listen mptcp://127.0.0.1:0: this kernel has no MPTCP (sysctl net.mptcp.enabled=0, or CONFIG_MPTCP off)") {
+		t.Fatalf("err = %v, want the kernel's refusal explained", err)
+	}
+}
