@@ -9,80 +9,22 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
-	"golang.org/x/sys/unix"
 )
 
-// recordConn is the client end of a unixpacket connection on a raw,
-// blocking fd (10 s send and receive timeouts), so that record boundaries,
-// MSG_TRUNC and empty records show (Go's net reads an empty record as
-// io.EOF).
-type recordConn struct {
-	fd     int
-	closed bool
-}
-
-func dialRecords(t testing.TB, addr string) *recordConn {
+// dialRecords connects a record client that can send MaxRecord+1 bytes;
+// the test's cleanup closes it.
+func dialRecords(t testing.TB, addr string) *echotest.RecordConn {
 	t.Helper()
 	c, err := tryDialRecords(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.close)
+	t.Cleanup(c.Close)
 	return c
 }
 
-func tryDialRecords(addr string) (*recordConn, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	tv := unix.NsecToTimeval(int64(10 * time.Second))
-	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 2*MaxRecord) // to send MaxRecord+1
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: addr}); err != nil {
-		_ = unix.Close(fd)
-		return nil, err
-	}
-	return &recordConn{fd: fd}, nil
-}
-
-func (c *recordConn) close() {
-	if !c.closed {
-		c.closed = true
-		_ = unix.Close(c.fd)
-	}
-}
-
-func (c *recordConn) send(p []byte) error { return unix.Sendto(c.fd, p, unix.MSG_NOSIGNAL, nil) }
-
-// recv reads one record into a buffer one byte longer than want, and checks
-// that it is want exactly: one record, not truncated, byte-exact.
-func (c *recordConn) recv(want []byte) error {
-	buf := make([]byte, len(want)+1)
-	n, _, flags, _, err := unix.Recvmsg(c.fd, buf, nil, 0)
-	switch {
-	case err != nil:
-		return err
-	case flags&unix.MSG_TRUNC != 0 || n != len(want):
-		return fmt.Errorf("got a record of %d bytes (flags %#x), want %d", n, flags, len(want))
-	}
-	return echotest.Compare(buf[:n], want)
-}
-
-func (c *recordConn) echo(p []byte) error {
-	if err := c.send(p); err != nil {
-		return err
-	}
-	return c.recv(p)
-}
-
-// ended reports whether the server closed the connection: a read gets 0
-// bytes and the kernel says the peer is gone (POLLRDHUP), or a reset.
-func (c *recordConn) ended() bool {
-	buf := make([]byte, 16)
-	n, err := unix.Read(c.fd, buf)
-	return errors.Is(err, unix.ECONNRESET) || err == nil && n == 0 && peerShutDown(c.fd)
+func tryDialRecords(addr string) (*echotest.RecordConn, error) {
+	return echotest.DialRecords(addr, MaxRecord+1)
 }
 
 // seqpacketURLs are a path and an abstract name.
@@ -104,11 +46,11 @@ func TestSeqpacketRecordSizes(t *testing.T) {
 			}
 			c := dialRecords(t, stats[0].Addr)
 			for _, size := range sizes {
-				if err := c.echo(echotest.Payload(size, uint64(size))); err != nil {
+				if err := c.Echo(echotest.Payload(size, uint64(size))); err != nil {
 					t.Fatalf("%d bytes: %v", size, err)
 				}
 			}
-			c.close()
+			c.Close()
 			waitOpen(t, srv, 0)
 			if st := srv.Stats()[0]; st.DatagramsIn != uint64(len(sizes)) || st.DatagramsOut != st.DatagramsIn || st.Errors != 0 {
 				t.Fatalf("stats = %+v, want %d records in and out, no error", st, len(sizes))
@@ -122,13 +64,13 @@ func TestSeqpacketRecordSizes(t *testing.T) {
 func TestSeqpacketOverMaxRecord(t *testing.T) {
 	srv, stats := startServer(t, seqpacketURLs(t)[1])
 	c := dialRecords(t, stats[0].Addr)
-	if err := c.echo([]byte("before")); err != nil {
+	if err := c.Echo([]byte("before")); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.send(echotest.Payload(MaxRecord+1, 3)); err != nil {
+	if err := c.Send(echotest.Payload(MaxRecord+1, 3)); err != nil {
 		t.Fatal(err)
 	}
-	if !c.ended() {
+	if !c.Ended() {
 		t.Fatal("the connection goes on after a record over MaxRecord")
 	}
 	waitOpen(t, srv, 0)
@@ -149,7 +91,7 @@ func TestSeqpacketRecordsInFlight(t *testing.T) {
 	sent := make(chan error, 1)
 	go func() {
 		for _, r := range records {
-			if err := c.send(r); err != nil {
+			if err := c.Send(r); err != nil {
 				sent <- err
 				return
 			}
@@ -157,7 +99,7 @@ func TestSeqpacketRecordsInFlight(t *testing.T) {
 		sent <- nil
 	}()
 	for i, r := range records {
-		if err := c.recv(r); err != nil {
+		if err := c.Recv(r); err != nil {
 			t.Fatalf("record %d (%d bytes): %v", i, len(r), err)
 		}
 	}
@@ -179,9 +121,9 @@ func TestSeqpacketConcurrentConnections(t *testing.T) {
 				errs <- err
 				return
 			}
-			defer c.close()
+			defer c.Close()
 			for j := range 50 {
-				if err := c.echo(echotest.Payload(1+(i*50+j)*97%(32<<10), uint64(i*50+j))); err != nil {
+				if err := c.Echo(echotest.Payload(1+(i*50+j)*97%(32<<10), uint64(i*50+j))); err != nil {
 					errs <- fmt.Errorf("conn %d record %d: %w", i, j, err)
 					return
 				}
@@ -200,20 +142,20 @@ func TestSeqpacketConcurrentConnections(t *testing.T) {
 func TestSeqpacketMaxConns(t *testing.T) {
 	srv, stats := startServerWith(t, []Option{WithMaxConns(2)}, seqpacketURLs(t)[0])
 	a, b := dialRecords(t, stats[0].Addr), dialRecords(t, stats[0].Addr)
-	for _, c := range []*recordConn{a, b} {
-		if err := c.echo([]byte("in")); err != nil {
+	for _, c := range []*echotest.RecordConn{a, b} {
+		if err := c.Echo([]byte("in")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if over := dialRecords(t, stats[0].Addr); !over.ended() {
+	if over := dialRecords(t, stats[0].Addr); !over.Ended() {
 		t.Fatal("a third connection over MaxConns 2 was not closed")
 	}
 	if st := srv.Stats()[0]; st.Rejected != 1 || st.Open != 2 || srv.Open() != 2 {
 		t.Fatalf("stats = %+v, open = %d; want 1 rejected, 2 open", st, srv.Open())
 	}
-	a.close()
+	a.Close()
 	waitOpen(t, srv, 1)
-	if err := dialRecords(t, stats[0].Addr).echo([]byte("now in")); err != nil {
+	if err := dialRecords(t, stats[0].Addr).Echo([]byte("now in")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -233,7 +175,7 @@ func TestSeqpacketDrain(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, stats := startServer(t, seqpacketURLs(t)[1])
 			c := dialRecords(t, stats[0].Addr)
-			if err := c.echo([]byte("before")); err != nil {
+			if err := c.Echo([]byte("before")); err != nil {
 				t.Fatal(err)
 			}
 			done := make(chan error, 1)
@@ -243,11 +185,11 @@ func TestSeqpacketDrain(t *testing.T) {
 				done <- srv.Shutdown(ctx)
 			}()
 			waitRefused(t, stats[0].Addr)
-			if err := c.echo([]byte("during the drain")); err != nil {
+			if err := c.Echo([]byte("during the drain")); err != nil {
 				t.Fatal(err)
 			}
 			if tt.closeConn {
-				c.close()
+				c.Close()
 			}
 			err := <-done
 			var de *DrainError
@@ -256,7 +198,7 @@ func TestSeqpacketDrain(t *testing.T) {
 				t.Fatalf("Shutdown = %v, want nil once the client closed", err)
 			case !tt.closeConn && (!errors.As(err, &de) || de.Open != 1):
 				t.Fatalf("Shutdown = %v, want a DrainError with 1 open", err)
-			case !tt.closeConn && !c.ended():
+			case !tt.closeConn && !c.Ended():
 				t.Fatal("the connection is still open after Shutdown")
 			}
 		})
@@ -272,7 +214,7 @@ func waitRefused(t *testing.T, addr string) {
 		if err != nil {
 			return
 		}
-		c.close()
+		c.Close()
 	}
 	t.Fatal("the listener still accepts during the drain")
 }
@@ -282,10 +224,10 @@ func waitRefused(t *testing.T, addr string) {
 func TestSeqpacketIdleTimeout(t *testing.T) {
 	srv, stats := startServerWith(t, []Option{WithIdleTimeout(100 * time.Millisecond)}, seqpacketURLs(t)[0])
 	c := dialRecords(t, stats[0].Addr)
-	if err := c.echo([]byte("once")); err != nil {
+	if err := c.Echo([]byte("once")); err != nil {
 		t.Fatal(err)
 	}
-	if !c.ended() {
+	if !c.Ended() {
 		t.Fatal("an idle connection was not closed")
 	}
 	waitOpen(t, srv, 0)
