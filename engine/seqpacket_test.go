@@ -235,3 +235,23 @@ func TestSeqpacketIdleTimeout(t *testing.T) {
 		t.Fatalf("stats = %+v, want 1 idle-closed, no error", st)
 	}
 }
+
+// BenchmarkSeqpacketEcho: one record at a time on one connection, with the
+// idle timeout on (a read deadline per record) and off.
+func BenchmarkSeqpacketEcho(b *testing.B) {
+	for _, idle := range []time.Duration{0, 5 * time.Minute} {
+		for _, size := range []int{64, 64 << 10} {
+			b.Run(fmt.Sprintf("idle=%v/%s", idle, sizeName(size)), func(b *testing.B) {
+				_, stats := startServerWith(b, []Option{WithIdleTimeout(idle)}, "unixpacket://@"+fmt.Sprint("echo-bench-", time.Now().UnixNano()))
+				c := dialRecords(b, stats[0].Addr)
+				p := echotest.Payload(size, 1)
+				b.SetBytes(int64(size))
+				for b.Loop() {
+					if err := c.Echo(p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -48,13 +48,30 @@ func (c *RecordConn) Close() {
 }
 
 // Send sends p as one record.
-func (c *RecordConn) Send(p []byte) error { return unix.Sendto(c.fd, p, unix.MSG_NOSIGNAL, nil) }
+func (c *RecordConn) Send(p []byte) error {
+	return retry(func() error { return unix.Sendto(c.fd, p, unix.MSG_NOSIGNAL, nil) })
+}
+
+// retry runs a blocking socket call again after EINTR: with SO_RCVTIMEO
+// or SO_SNDTIMEO set the kernel does not restart it, and the Go runtime's
+// preemption signal (SIGURG) interrupts it.
+func retry(call func() error) error {
+	for {
+		if err := call(); err != unix.EINTR {
+			return err
+		}
+	}
+}
 
 // Recv reads one record into a buffer one byte longer than want and checks
 // that it is want exactly: one record, not truncated, byte-exact.
 func (c *RecordConn) Recv(want []byte) error {
 	buf := make([]byte, len(want)+1)
-	n, _, flags, _, err := unix.Recvmsg(c.fd, buf, nil, 0)
+	var n, flags int
+	err := retry(func() (err error) {
+		n, _, flags, _, err = unix.Recvmsg(c.fd, buf, nil, 0)
+		return err
+	})
 	switch {
 	case err != nil:
 		return err
@@ -77,7 +94,11 @@ func (c *RecordConn) Echo(p []byte) error {
 // says the peer is gone (POLLRDHUP), or a reset.
 func (c *RecordConn) Ended() bool {
 	buf := make([]byte, 16)
-	n, err := unix.Read(c.fd, buf)
+	var n int
+	err := retry(func() (err error) {
+		n, err = unix.Read(c.fd, buf)
+		return err
+	})
 	if errors.Is(err, unix.ECONNRESET) {
 		return true
 	}
