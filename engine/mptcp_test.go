@@ -62,7 +62,7 @@ func TestMPTCPListen(t *testing.T) {
 						t.Fatalf("%s, %d bytes: %v", st.Network, size, err)
 					}
 				}
-				checkServerEnd(t, st)
+				checkServerEnd(t, st, unix.IPPROTO_MPTCP)
 			}
 			if got, want := loopAccepted(srv), int64(3); path.loops && got != want {
 				t.Fatalf("the loops accepted %d connections, want %d", got, want)
@@ -72,16 +72,16 @@ func TestMPTCPListen(t *testing.T) {
 }
 
 // checkServerEnd reads the server's end of the connection to st back from
-// the kernel: IPPROTO_MPTCP, with every option of tcpOptions.
-func checkServerEnd(t *testing.T, st SocketStats) {
+// the kernel: protocol proto, with every option of tcpOptions.
+func checkServerEnd(t *testing.T, st SocketStats, proto int) {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(st.Addr)
 	fds := serverEnds(t, port)
 	if len(fds) != 1 {
 		t.Fatalf("%s: %d server ends of the connection found, want 1", st.Network, len(fds))
 	}
-	if p, err := unix.GetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_PROTOCOL); p != unix.IPPROTO_MPTCP {
-		t.Errorf("%s: the server's end has protocol %d (%v), want IPPROTO_MPTCP", st.Network, p, err)
+	if p, err := unix.GetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_PROTOCOL); p != proto {
+		t.Errorf("%s: the server's end has protocol %d (%v), want %d", st.Network, p, err, proto)
 	}
 	for _, o := range tcpOptions {
 		if v, err := unix.GetsockoptInt(fds[0], o.level, o.opt); err != nil || v != o.value {
@@ -91,17 +91,23 @@ func checkServerEnd(t *testing.T, st SocketStats) {
 }
 
 // TestMPTCPPlainTCPClient: a client without MPTCP is served by an MPTCP
-// listener too (the kernel falls back to TCP).
+// listener too, on both accept paths: the kernel falls back to TCP, and the
+// server's end is a TCP socket with the TCP options.
 func TestMPTCPPlainTCPClient(t *testing.T) {
 	needMPTCP(t)
-	_, stats := startServer(t, "mptcp4://127.0.0.1:0")
-	c, err := net.Dial("tcp4", stats[0].Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := echotest.Stream(c, echotest.Payload(64<<10, 9), 10*time.Second); err != nil {
-		t.Fatal(err)
+	for _, path := range acceptPaths {
+		t.Run(path.name, func(t *testing.T) {
+			_, stats := startServerWith(t, path.opts, "mptcp4://127.0.0.1:0")
+			c, err := net.Dial("tcp4", stats[0].Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := echotest.Stream(c, echotest.Payload(64<<10, 9), 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			checkServerEnd(t, stats[0], unix.IPPROTO_TCP)
+		})
 	}
 }
 
