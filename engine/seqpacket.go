@@ -22,7 +22,8 @@ import (
 // by a goroutine of its own, one recvmsg and one send per record, so every
 // record goes back as exactly one record, in order. Connections count in
 // the server's admission (MaxConns, the drain) and sit in the connSet that
-// Shutdown closes at the end of the drain.
+// Shutdown closes at the end of the drain. Records count in the socket's
+// datagram counters, their bytes in its byte counters.
 
 // MaxRecord is the largest SOCK_SEQPACKET record echoed: above the largest
 // a client with the default send buffer can send (net.core.wmem_default
@@ -40,7 +41,8 @@ const MaxRecord = 256 << 10
 const sendBuffer = MaxRecord + 32
 
 // recordBuffers hold one record each, only from its recvmsg to the end of
-// its send: an idle connection holds none.
+// its send: an idle connection holds none; one whose client does not read
+// holds one until the client reads or goes, or the drain ends.
 var recordBuffers = sync.Pool{New: func() any { b := make([]byte, MaxRecord); return &b }}
 
 // errTruncated: a record larger than MaxRecord.
@@ -103,7 +105,7 @@ func (s *Server) echoRecords(f *os.File, sv *served) {
 			continue
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			sv.stats.idleClosed.Add(1)
-		case !errors.Is(err, errPeerClosed) && !errors.Is(err, os.ErrClosed):
+		case !peerGone(err) && !errors.Is(err, os.ErrClosed):
 			sv.stats.errors.Add(1)
 			s.log.Debug("record echo ended", "socket", sv.Name, "err", err)
 		}
@@ -113,6 +115,11 @@ func (s *Server) echoRecords(f *os.File, sv *served) {
 
 // errPeerClosed: recvmsg read the end of the connection.
 var errPeerClosed = errors.New("peer closed")
+
+// peerGone: the client closed, which is not an error of the server's.
+func peerGone(err error) bool {
+	return errors.Is(err, errPeerClosed) || errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET)
+}
 
 // echoRecord waits for one record and sends it back whole.
 func echoRecord(rc syscall.RawConn, c *counters) error {
