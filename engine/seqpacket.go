@@ -88,12 +88,10 @@ func (s *Server) takeRecordConn(fd int, sv *served) {
 // echoRecords echoes every record of f until the peer closes, an error,
 // the idle timeout, or Shutdown closes f. It owns f.
 func (s *Server) echoRecords(f *os.File, sv *served) {
-	defer s.adm.release()
+	defer s.adm.release(sv)
 	defer s.vsock.remove(f)
 	defer f.Close()
 	sv.stats.accepted.Add(1)
-	sv.stats.open.Add(1)
-	defer sv.stats.open.Add(-1)
 	rc, _ := f.SyscallConn() // fails only for a nil *os.File
 	for {
 		if s.opts.IdleTimeout > 0 {

@@ -63,16 +63,16 @@ func TestMPTCPActivated(t *testing.T) {
 	ln, addr := mptcpListener(t)
 	metrics := listenFamily(t, "tcp4", "")
 	p := startActivated(t, []*os.File{ln, metrics.File}, []string{"mp", "metrics"})
-	p.waitLog(t, "echo-server started", 1)
+	p.WaitLog(t, "echo-server started", 1)
 	checkMPTCPEcho(t, "tcp4", addr)
 	for _, want := range []string{"msg=serving name=mp network=mptcp4 addr=" + addr, `sockets="mptcp4 ` + addr + ` (mp)`} {
-		p.waitLog(t, want, 1)
+		p.WaitLog(t, want, 1)
 	}
 	body := scrape(t, "http://"+metrics.Addr+"/metrics")
 	if want := `echo_connections_accepted_total{network="mptcp4",socket="mp"} 1`; !strings.Contains(body, want) {
 		t.Fatalf("metrics lack %q:\n%s", want, body)
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 }
@@ -88,16 +88,16 @@ func TestMPTCPListenFlag(t *testing.T) {
 		args = append(args, "--listen", u)
 	}
 	p := startCmd(t, execServer(args...))
-	p.waitLog(t, "echo-server started", 1)
-	addrs := serverAddrs(p.stderr.String())
+	p.WaitLog(t, "echo-server started", 1)
+	addrs := serverAddrs(p.Stderr.String())
 	for u, network := range urls {
 		if addrs[u][0] != network {
-			t.Fatalf("%s: serving as %q, want %s:\n%s", u, addrs[u][0], network, p.stderr.String())
+			t.Fatalf("%s: serving as %q, want %s:\n%s", u, addrs[u][0], network, p.Stderr.String())
 		}
 		checkMPTCPEcho(t, strings.Replace(network, "mptcp", "tcp", 1), addrs[u][1])
-		p.waitLog(t, network+" "+addrs[u][1]+" ("+u+")", 1)
+		p.WaitLog(t, network+" "+addrs[u][1]+" ("+u+")", 1)
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 }

@@ -61,15 +61,15 @@ func TestSeqpacketSystemdSocketActivate(t *testing.T) {
 	dir := echotest.TempDir(t)
 	path, abstract := dir+"/p.sock", "@"+dir[1:]+"-p"
 	p := startCmd(t, exec.Command(ssa, "--seqpacket", "-l", path, "-l", abstract, "--fdname=path:abstract", binary, "--loops", "1"))
-	p.waitLog(t, "Listening on", 2)
+	p.WaitLog(t, "Listening on", 2)
 	// The first client makes systemd-socket-activate exec the server; the
 	// kernel queues its connection meanwhile.
 	checkRecords(t, path)
 	checkRecords(t, abstract)
 	for _, want := range []string{"name=path network=unixpacket addr=" + path, "name=abstract network=unixpacket addr=" + abstract} {
-		p.waitLog(t, want, 1)
+		p.WaitLog(t, want, 1)
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 }
@@ -81,20 +81,20 @@ func TestSeqpacketListenFlag(t *testing.T) {
 	dir := echotest.TempDir(t)
 	urls := []string{"unixpacket://" + dir + "/p.sock", "unixpacket://@" + dir[1:] + "-p"}
 	p := startCmd(t, execServer("--listen", urls[0], "--listen", urls[1], "--metrics-listen", "unix://"+dir+"/m.sock"))
-	p.waitLog(t, "echo-server started", 1)
-	addrs := serverAddrs(p.stderr.String())
+	p.WaitLog(t, "echo-server started", 1)
+	addrs := serverAddrs(p.Stderr.String())
 	for _, u := range urls {
 		if addrs[u][0] != "unixpacket" {
-			t.Fatalf("%s: serving as %q, want unixpacket:\n%s", u, addrs[u][0], p.stderr.String())
+			t.Fatalf("%s: serving as %q, want unixpacket:\n%s", u, addrs[u][0], p.Stderr.String())
 		}
 		checkRecords(t, addrs[u][1])
 	}
-	p.waitLog(t, "sockets=\"unixpacket "+dir+"/p.sock ("+urls[0]+"), unixpacket @", 1)
+	p.WaitLog(t, "sockets=\"unixpacket "+dir+"/p.sock ("+urls[0]+"), unixpacket @", 1)
 	body := scrapeUnix(t, dir+"/m.sock")
 	if want := `echo_datagrams_received_total{network="unixpacket",socket="` + urls[0] + `"} 104`; !strings.Contains(body, want) {
 		t.Fatalf("metrics lack %q:\n%s", want, body)
 	}
-	if code := p.terminate(t); code != 0 {
+	if code := p.Terminate(t, 15*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 	if _, err := exec.Command("test", "-e", dir+"/p.sock").CombinedOutput(); err == nil {
@@ -108,7 +108,7 @@ func TestSeqpacketListenFlag(t *testing.T) {
 func TestSeqpacketMaxConnsAndDrain(t *testing.T) {
 	addr := "@" + echotest.TempDir(t)[1:] + "-p"
 	p := startCmd(t, execServer("--listen", "unixpacket://"+addr, "--max-conns", "1", "--drain-timeout", "10s"))
-	p.waitLog(t, "echo-server started", 1)
+	p.WaitLog(t, "echo-server started", 1)
 	c, err := echotest.DialRecords(addr, 1<<10)
 	if err != nil {
 		t.Fatal(err)
@@ -125,18 +125,18 @@ func TestSeqpacketMaxConnsAndDrain(t *testing.T) {
 	if !over.Ended() {
 		t.Fatal("a second connection over --max-conns 1 was not closed")
 	}
-	p.waitLog(t, "connection limit reached", 1)
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	p.WaitLog(t, "connection limit reached", 1)
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	p.waitLog(t, "draining 1 connections", 1)
+	p.WaitLog(t, "draining 1 connections", 1)
 	time.Sleep(100 * time.Millisecond)
 	if err := c.Echo([]byte("while draining")); err != nil {
 		t.Fatalf("echo while draining: %v", err)
 	}
 	c.Close()
 	start := time.Now()
-	if code := p.wait(t, 10*time.Second); code != 0 {
+	if code := p.Wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit code = %d", code)
 	}
 	if waited := time.Since(start); waited > 5*time.Second {
