@@ -14,6 +14,7 @@
 //	  -> datagram sockets: a recvmmsg/sendmmsg loop whose receive buffers are the reply buffers;
 //	       package udprules decides which datagrams of a UDP socket go unanswered
 //	  -> vsock listeners: accepted and echoed in goroutines (gnet cannot adopt vsock)
+//	  -> unix seqpacket listeners: the same, one recvmsg and one send per record (seqpacket.go)
 //
 // The socket named "metrics" never reaches the engine: the command hands it
 // to package metrics (Prometheus text, /livez, /readyz over HTTP), which

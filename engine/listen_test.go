@@ -35,6 +35,10 @@ func TestListenURLs(t *testing.T) {
 		{url: "unix://@echo-listen-test", network: "unix"},
 		{url: "unixgram://" + dir + "/g.sock", network: "unixgram"},
 		{url: "vsock://any:0", network: "vsock"},
+		{url: "unixpacket://" + dir + "/p.sock", network: "unixpacket"},
+		{url: "unixpacket://@echo-listen-test-p", network: "unixpacket"},
+		{url: "mptcp://localhost:0", network: "mptcp4", addr: "127.0.0.1"},
+		{url: "mptcp6://[::1]:0", network: "mptcp6", addr: "::1"},
 		{url: "unix://" + dir + "/regular", errHas: "a file that is not a socket is there"},
 		{url: "unix://" + dir + "/no-dir/a.sock", errHas: "no such file or directory"},
 	}
@@ -53,6 +57,9 @@ func TestListenURLs(t *testing.T) {
 			if err != nil {
 				if strings.HasPrefix(tt.url, "vsock") {
 					echotest.Skip(t, "no vsock here: %v", err)
+				}
+				if strings.HasPrefix(tt.url, "mptcp") {
+					echotest.Skip(t, "no MPTCP here: %v", err)
 				}
 				t.Fatal(err)
 			}

@@ -36,7 +36,7 @@ type Server struct {
 	stoppers []io.Closer    // accept and datagram loops, stopped by StopAccepting
 	loops    sync.WaitGroup // accept, datagram and vsock goroutines
 	enroll   enrollers      // the pool that hands accepted connections to gnet
-	vsock    connSet        // vsock connections being echoed
+	vsock    connSet        // connections echoed in goroutines: vsock (vsock.go), unixpacket (seqpacket.go)
 
 	// What a caller or a goroutine of the server can wait for, in the
 	// order they happen.
@@ -207,6 +207,8 @@ func (s *Server) serve(sv *served) error {
 		return s.serveDatagram(sv)
 	case VsockListener:
 		return s.serveVsock(sv)
+	case SeqpacketListener:
+		return s.serveSeqpacket(sv)
 	}
 	_ = closeFD(sv.FD)
 	return fmt.Errorf("unknown kind %v", sv.Kind)

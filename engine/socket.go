@@ -17,10 +17,11 @@ type Kind int
 
 // The kinds of sockets the server serves.
 const (
-	StreamListener Kind = iota + 1 // listening TCP or unix stream socket
-	StreamConn                     // connected stream socket (systemd Accept=yes)
-	Datagram                       // UDP or unix datagram socket
-	VsockListener                  // listening AF_VSOCK stream socket
+	StreamListener    Kind = iota + 1 // listening TCP or unix stream socket
+	StreamConn                        // connected stream socket (systemd Accept=yes)
+	Datagram                          // UDP or unix datagram socket
+	VsockListener                     // listening AF_VSOCK stream socket
+	SeqpacketListener                 // listening AF_UNIX SOCK_SEQPACKET socket (seqpacket.go)
 )
 
 func (k Kind) String() string {
@@ -33,6 +34,8 @@ func (k Kind) String() string {
 		return "datagram"
 	case VsockListener:
 		return "vsock listener"
+	case SeqpacketListener:
+		return "seqpacket listener"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -43,10 +46,14 @@ type Socket struct {
 	Name   string // LISTEN_FDNAMES name or the --listen URL
 	Kind   Kind
 	Domain int    // AF_INET, AF_INET6, AF_UNIX, AF_VSOCK
+	Proto  int    // SO_PROTOCOL: IPPROTO_TCP, IPPROTO_MPTCP, IPPROTO_UDP, 0 for unix
 	Addr   string // local address, e.g. "127.0.0.1:3000" or "/run/echo.sock"
 }
 
-// Network is the Go network name of the socket: tcp4, udp6, unix, unixgram, vsock.
+// Network is the Go network name of the socket: tcp4, udp6, unix, unixgram,
+// unixpacket, vsock; and mptcp4, mptcp6 for a TCP socket created with
+// IPPROTO_MPTCP (Go names those tcp too, but the kernel serves them
+// differently, so logs and metrics tell them apart).
 func (s Socket) Network() string {
 	switch s.Domain {
 	case unix.AF_INET, unix.AF_INET6:
@@ -54,21 +61,27 @@ func (s Socket) Network() string {
 		if s.Domain == unix.AF_INET6 {
 			v = "6"
 		}
-		if s.Kind == Datagram {
+		switch {
+		case s.Kind == Datagram:
 			return "udp" + v
+		case s.Proto == unix.IPPROTO_MPTCP:
+			return "mptcp" + v
 		}
 		return "tcp" + v
 	case unix.AF_UNIX:
-		if s.Kind == Datagram {
+		switch s.Kind {
+		case Datagram:
 			return "unixgram"
+		case SeqpacketListener:
+			return "unixpacket"
 		}
 		return "unix"
 	}
 	return "vsock"
 }
 
-// Classify asks the kernel what fd is (SO_DOMAIN, SO_TYPE, SO_ACCEPTCONN,
-// getsockname) and returns a *SocketError naming the fd when it cannot be
+// Classify asks the kernel what fd is (SO_DOMAIN, SO_TYPE, SO_PROTOCOL,
+// SO_ACCEPTCONN, getsockname) and returns a *SocketError naming the fd when it cannot be
 // served: not open, not a socket, an unsupported family or type.
 func Classify(fd int, name string) (Socket, error) {
 	s := Socket{FD: fd, Name: name}
@@ -81,6 +94,7 @@ func Classify(fd int, name string) (Socket, error) {
 		return s, &SocketError{FD: fd, Name: name, What: "socket type unreadable", Err: err}
 	}
 	s.Domain = domain
+	s.Proto, _ = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PROTOCOL) // 0 if unreadable: named as TCP
 	if s.Kind, err = kindOf(fd, domain, typ); err != nil {
 		return s, &SocketError{FD: fd, Name: name, What: err.Error()}
 	}
@@ -105,6 +119,8 @@ func kindOf(fd, domain, typ int) (Kind, error) {
 		}
 		return Datagram, nil
 	case unix.SOCK_STREAM:
+	case unix.SOCK_SEQPACKET:
+		return seqpacketKind(fd, domain)
 	default:
 		return 0, fmt.Errorf("%s socket of unsupported type %s", familyName(domain), typeName(typ))
 	}

@@ -44,6 +44,42 @@ func connectedTCP(t *testing.T) int {
 	return fd
 }
 
+// seqpacketPairEnd is one end of a connected unix SOCK_SEQPACKET pair.
+func seqpacketPairEnd(t *testing.T) int {
+	p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(p[1]) })
+	return p[0]
+}
+
+// rawICMP is a raw IPv4 socket (CAP_NET_RAW).
+func rawICMP(t *testing.T) int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMP)
+	if err != nil {
+		echotest.Skip(t, "raw socket (needs CAP_NET_RAW): %v", err)
+	}
+	return fd
+}
+
+// mptcpFD is a listening MPTCP socket on loopback.
+func mptcpFD(domain int, sa unix.Sockaddr) fdMaker {
+	return func(t *testing.T) int {
+		fd, err := unix.Socket(domain, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, unix.IPPROTO_MPTCP)
+		if err != nil {
+			echotest.Skip(t, "no MPTCP on this kernel (sysctl net.mptcp.enabled=1?): %v", err)
+		}
+		if err := unix.Bind(fd, sa); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Listen(fd, 8); err != nil {
+			t.Fatal(err)
+		}
+		return fd
+	}
+}
+
 func regularFile(t *testing.T) int {
 	f, err := os.CreateTemp(t.TempDir(), "f")
 	if err != nil {
@@ -87,7 +123,12 @@ func TestClassify(t *testing.T) {
 		{name: "unix datagram", make: socketFD(unix.AF_UNIX, unix.SOCK_DGRAM, &unix.SockaddrUnix{Name: "@echo-classify-g"}, false), kind: Datagram, network: "unixgram"},
 		{name: "connected tcp (Accept=yes)", make: connectedTCP, kind: StreamConn, network: "tcp4"},
 		{name: "vsock listener", make: socketFD(unix.AF_VSOCK, unix.SOCK_STREAM, &unix.SockaddrVM{CID: unix.VMADDR_CID_ANY, Port: unix.VMADDR_PORT_ANY}, true), kind: VsockListener, network: "vsock"},
-		{name: "unix seqpacket", make: socketFD(unix.AF_UNIX, unix.SOCK_SEQPACKET, nil, false), errHas: "unsupported type SOCK_SEQPACKET"},
+		{name: "unix seqpacket listener", make: socketFD(unix.AF_UNIX, unix.SOCK_SEQPACKET, &unix.SockaddrUnix{Name: "@echo-classify-p"}, true), kind: SeqpacketListener, network: "unixpacket"},
+		{name: "unix seqpacket unbound", make: socketFD(unix.AF_UNIX, unix.SOCK_SEQPACKET, nil, false), errHas: "SOCK_SEQPACKET socket not listening: unsupported"},
+		{name: "unix seqpacket connected", make: seqpacketPairEnd, errHas: "SOCK_SEQPACKET socket not listening: unsupported"},
+		{name: "mptcp4 listener", make: mptcpFD(unix.AF_INET, lo4), kind: StreamListener, network: "mptcp4"},
+		{name: "mptcp6 listener", make: mptcpFD(unix.AF_INET6, lo6), kind: StreamListener, network: "mptcp6"},
+		{name: "raw inet", make: rawICMP, errHas: "AF_INET socket of unsupported type SOCK_RAW"},
 		{name: "netlink", make: socketFD(unix.AF_NETLINK, unix.SOCK_DGRAM, nil, false), errHas: "unsupported family AF_NETLINK"},
 		{name: "unbound tcp", make: socketFD(unix.AF_INET, unix.SOCK_STREAM, nil, false), errHas: "neither listening nor connected"},
 		{name: "regular file", make: regularFile, errHas: "not a socket but a regular file"},

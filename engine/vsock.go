@@ -57,9 +57,9 @@ func (s *Server) echoVsock(c *socket.Conn, sv *served) {
 	}
 }
 
-// connSet holds the vsock connections being echoed, so that Shutdown can
-// close those still open when the drain time is over, and wait for their
-// goroutines.
+// connSet holds the connections echoed in goroutines (vsock, unixpacket),
+// so that Shutdown can close those still open when the drain time is over,
+// and wait for their goroutines.
 type connSet struct {
 	mu sync.Mutex
 	m  map[io.Closer]struct{}

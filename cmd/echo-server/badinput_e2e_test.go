@@ -33,7 +33,7 @@ func TestBadFDsBesideGoodOnes(t *testing.T) {
 	for _, want := range []string{
 		"fd 3 (config): not a socket but a regular file",
 		"fd 4 (gone): not a",
-		"fd 6 (seq): AF_UNIX socket of unsupported type SOCK_SEQPACKET",
+		"fd 6 (seq): AF_UNIX SOCK_SEQPACKET socket not listening: unsupported (pass a listening one)",
 	} {
 		if strings.Count(log, want) != 1 {
 			t.Errorf("want one log line with %q", want)

@@ -100,7 +100,8 @@ func TestTryCommands(t *testing.T) {
 	echotest.NeedTool(t, "socat", "socat")
 	dir := echotest.TempDir(t)
 	urls := []string{"tcp://:0", "udp4://127.0.0.1:0", "udp://:0", "unix://" + dir + "/s.sock",
-		"unix://@" + dir[1:] + "-s", "unixgram://" + dir + "/g.sock", "unixgram://@" + dir[1:] + "-g"}
+		"unix://@" + dir[1:] + "-s", "unixgram://" + dir + "/g.sock", "unixgram://@" + dir[1:] + "-g",
+		"unixpacket://" + dir + "/p.sock", "unixpacket://@" + dir[1:] + "-p", "mptcp://127.0.0.1:0"}
 	var args []string
 	for _, u := range urls {
 		args = append(args, "--listen", u)

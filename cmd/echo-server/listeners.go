@@ -86,8 +86,13 @@ func removeFiles(files []listen.SocketFile, log *slog.Logger) {
 func tryCommand(st engine.SocketStats) string {
 	name, abstract := strings.CutPrefix(st.Addr, "@")
 	switch {
-	case strings.HasPrefix(st.Network, "tcp") || strings.HasPrefix(st.Network, "udp"):
-		return fmt.Sprintf("echo hello | socat -t2 - %s:%s", st.Network, loopbackFor(st.Addr))
+	case strings.HasPrefix(st.Network, "tcp") || strings.HasPrefix(st.Network, "udp") || strings.HasPrefix(st.Network, "mptcp"):
+		// socat speaks plain TCP to an MPTCP listener: the kernel falls back.
+		return fmt.Sprintf("echo hello | socat -t2 - %s:%s", strings.TrimPrefix(st.Network, "mp"), loopbackFor(st.Addr))
+	case st.Network == "unixpacket" && abstract:
+		return "echo hello | socat - abstract-connect:" + name + ",type=5" // 5: SOCK_SEQPACKET
+	case st.Network == "unixpacket":
+		return "echo hello | socat - unix-connect:" + st.Addr + ",type=5"
 	case st.Network == "unix" && abstract:
 		return "echo hello | socat - abstract-connect:" + name
 	case st.Network == "unix":

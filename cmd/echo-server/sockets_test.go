@@ -32,7 +32,8 @@ func familySockets(t *testing.T, dir string) []testSocket {
 	return socks
 }
 
-// seqpacketFile is a socket the server does not serve.
+// seqpacketFile is a socket the server does not serve: a SOCK_SEQPACKET
+// socket that is not listening (only listening ones are served).
 func seqpacketFile(t *testing.T) *os.File {
 	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_SEQPACKET, 0)
 	if err != nil {

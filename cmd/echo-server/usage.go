@@ -12,8 +12,9 @@ const summary = "a socket-activated echo server (RFC 862)"
 
 const description = "echo-server echoes every byte that arrives back to where it came from, " +
 	"on every socket systemd passes it (socket activation: LISTEN_FDS), or on the sockets " +
-	"--listen names. It serves TCP and UDP over IPv4 and IPv6, unix stream and datagram " +
-	"sockets (paths and abstract names) and vsock stream sockets, and needs no network of its own."
+	"--listen names. It serves TCP (MPTCP too) and UDP over IPv4 and IPv6, unix stream, " +
+	"datagram and seqpacket sockets (paths and abstract names) and vsock stream sockets, and " +
+	"needs no network of its own."
 
 var examples = []string{
 	"systemd-socket-activate -l 127.0.0.1:3000 echo-server    (or a systemd .socket unit)",
@@ -30,11 +31,16 @@ var listenForms = []term{
 		"makes one dual-stack IPv6 socket (IPV6_V6ONLY off) that IPv4 clients reach too."},
 	{"tcp4://HOST:PORT, tcp6://HOST:PORT", "IPv4 only; IPv6 only."},
 	{"udp://HOST:PORT, udp4://..., udp6://...", "The same for UDP."},
+	{"mptcp://HOST:PORT, mptcp4://..., mptcp6://...", "The same for Multipath TCP " +
+		"(IPPROTO_MPTCP; plain TCP clients are served too). Exit 1 where the kernel has no " +
+		"MPTCP (net.mptcp.enabled=0)."},
 	{"unix:///PATH, unix://@NAME", "A unix stream socket at PATH (at most 107 bytes) or at the " +
 		"abstract NAME. A socket file at PATH whose server is gone is replaced; one where a " +
 		"server answers is refused (exit 1). The files it creates are removed on exit."},
 	{"unixgram:///PATH, unixgram://@NAME", "A unix datagram socket; the echo goes to the " +
 		"client's bound address, so the client must bind one."},
+	{"unixpacket:///PATH, unixpacket://@NAME", "A unix SOCK_SEQPACKET socket: each record " +
+		"goes back as one record, up to 256 KiB; a longer one closes the connection."},
 	{"vsock://CID:PORT", "A vsock stream socket; CID any (or -1) for VMADDR_CID_ANY."},
 }
 

@@ -3,6 +3,7 @@
 package echotest
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,7 +18,9 @@ type Socket struct {
 
 // Listen creates a listening (stream) or bound (datagram) socket: tcp4 and
 // udp4 on 127.0.0.1, tcp6 and udp6 on ::1, unix and unixgram at
-// dir/NAME.sock, each on a port or path of its own.
+// dir/NAME.sock, each on a port or path of its own. TCP listeners are plain
+// TCP, as systemd's ListenStream= makes them (Go's net.Listen makes MPTCP
+// ones where the kernel allows, since Go 1.24).
 func Listen(name, network, dir string) (Socket, error) {
 	addr := map[string]string{"tcp4": "127.0.0.1:0", "udp4": "127.0.0.1:0", "tcp6": "[::1]:0", "udp6": "[::1]:0"}[network]
 	if addr == "" {
@@ -28,7 +31,9 @@ func Listen(name, network, dir string) (Socket, error) {
 	switch network {
 	case "tcp4", "tcp6", "unix":
 		var ln net.Listener
-		if ln, err = net.Listen(network, addr); err == nil {
+		var lc net.ListenConfig
+		lc.SetMultipathTCP(false)
+		if ln, err = lc.Listen(context.Background(), network, addr); err == nil {
 			if ul, ok := ln.(*net.UnixListener); ok {
 				ul.SetUnlinkOnClose(false) // the server goes on serving the path
 			}

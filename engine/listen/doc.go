@@ -1,7 +1,8 @@
 //go:build linux
 
 // Package listen turns --listen URLs into sockets: ParseURL checks a URL
-// (tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram, vsock), and
+// (tcp, tcp4, tcp6, udp, udp4, udp6, mptcp, mptcp4, mptcp6, unix, unixgram,
+// unixpacket, vsock), and
 // Endpoint.Listen creates, binds and listens with x/sys, returning the fd as
 // if a service manager had passed it (activation.InheritedFD), so it takes
 // the same Classify/Adopt path as activation.

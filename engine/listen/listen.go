@@ -44,13 +44,11 @@ func (e Endpoint) Listen() (activation.InheritedFD, SocketFile, error) {
 	if err != nil {
 		return activation.InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
 	}
-	fd, err := listenOn(sa, e.Type, v6only)
+	fd, err := listenOn(sa, e.Type, e.Proto, v6only)
 	if errors.Is(err, unix.EAFNOSUPPORT) && !v6only && domainOf(sa) == unix.AF_INET6 {
-		fd, err = listenOn(&unix.SockaddrInet4{Port: e.port}, e.Type, false) // no IPv6 here
+		fd, err = listenOn(&unix.SockaddrInet4{Port: e.port}, e.Type, e.Proto, false) // no IPv6 here
 	}
-	if errors.Is(err, unix.EAFNOSUPPORT) {
-		err = fmt.Errorf("this kernel has no %s sockets: %w", e.Scheme, err)
-	}
+	err = explainRefusal(e, err)
 	if err != nil {
 		return activation.InheritedFD{}, SocketFile{}, fmt.Errorf("listen %s: %w", e.URL, err)
 	}
@@ -58,10 +56,10 @@ func (e Endpoint) Listen() (activation.InheritedFD, SocketFile, error) {
 }
 
 func (e Endpoint) sockaddr() (sa unix.Sockaddr, v6only bool, err error) {
-	switch e.Scheme {
-	case "unix", "unixgram":
+	switch schemes[e.Scheme].form {
+	case unixAddr:
 		return &unix.SockaddrUnix{Name: e.path}, false, nil
-	case "vsock":
+	case vsockAddr:
 		return &unix.SockaddrVM{CID: e.cid, Port: uint32(e.port)}, false, nil
 	}
 	ip, err := e.resolve()
@@ -133,11 +131,27 @@ func pickAddr(scheme, host string, ips []netip.Addr) (netip.Addr, error) {
 	return v6, nil
 }
 
-// listenOn creates, binds and (for streams) listens; the fd is closed on
-// every error.
-func listenOn(sa unix.Sockaddr, typ int, v6only bool) (int, error) {
+// explainRefusal says which kernel feature is missing when socket(2)
+// refuses the endpoint's family or protocol.
+func explainRefusal(e Endpoint, err error) error {
+	var se *os.SyscallError
+	switch {
+	case err == nil:
+		return nil
+	case e.Proto == unix.IPPROTO_MPTCP && errors.As(err, &se) && se.Syscall == "socket" &&
+		(errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.ENOPROTOOPT) || errors.Is(err, unix.EINVAL)):
+		return fmt.Errorf("this kernel has no MPTCP (sysctl net.mptcp.enabled=0, or CONFIG_MPTCP off): %w", err)
+	case errors.Is(err, unix.EAFNOSUPPORT):
+		return fmt.Errorf("this kernel has no %s sockets: %w", e.Scheme, err)
+	}
+	return err
+}
+
+// listenOn creates, binds and (for streams and seqpacket) listens; the fd
+// is closed on every error.
+func listenOn(sa unix.Sockaddr, typ, proto int, v6only bool) (int, error) {
 	domain := domainOf(sa)
-	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(domain, typ|unix.SOCK_CLOEXEC, proto)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}
@@ -172,7 +186,7 @@ func bindAndListen(fd int, sa unix.Sockaddr, typ int, v6only bool) error {
 	if err := unix.Bind(fd, sa); err != nil {
 		return err // the errno alone reads best: "address already in use"
 	}
-	if typ == unix.SOCK_STREAM {
+	if typ != unix.SOCK_DGRAM {
 		if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
 			return os.NewSyscallError("listen", err)
 		}

@@ -26,6 +26,13 @@ func TestParseListenURL(t *testing.T) {
 		{url: "unix://@abstract"},
 		{url: "unix://" + long[:MaxUnixPath]},
 		{url: "vsock://any:3000"},
+		{url: "mptcp://localhost:3000"},
+		{url: "mptcp6://[::1]:0"},
+		{url: "unixpacket:///run/p.sock"},
+		{url: "unixpacket://@abstract"},
+		{url: "mptcp4://[::1]:0", errHas: "::1 is not an IPv4 address"},
+		{url: "mptcp6://127.0.0.1:0", errHas: "not an IPv6 address"},
+		{url: "unixpacket://@", errHas: "empty unix socket path"},
 		{url: "tcp4://[::1]:0", errHas: "::1 is not an IPv4 address"},
 		{url: "udp6://127.0.0.1:0", errHas: "not an IPv6 address"},
 		{url: "tcp://127.0.0.1:99999", errHas: "bad port"},
@@ -101,19 +108,19 @@ func TestListenUDPPortInUse(t *testing.T) {
 	}
 }
 
-// TestListenUnixPath: a stale socket file is replaced, a live one (stream or
-// datagram, whichever type asks) is refused, and SocketFile.Remove deletes
+// TestListenUnixPath: a stale socket file is replaced, a live one (stream,
+// datagram or seqpacket, whichever type asks) is refused, and SocketFile.Remove deletes
 // only the file Listen made.
 func TestListenUnixPath(t *testing.T) {
 	dir := echotest.TempDir(t)
-	for _, scheme := range []string{"unix", "unixgram"} {
+	for _, scheme := range []string{"unix", "unixgram", "unixpacket"} {
 		path := dir + "/" + scheme + ".sock"
 		e, _ := ParseURL(scheme + "://" + path)
 		first, file, err := e.Listen()
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, other := range []string{"unix", "unixgram"} { // a server answers: refused
+		for _, other := range []string{"unix", "unixgram", "unixpacket"} { // a server answers: refused
 			e2, _ := ParseURL(other + "://" + path)
 			if fd, _, err := e2.Listen(); !errors.Is(err, ErrSocketInUse) {
 				unix.Close(fd.FD)

@@ -16,8 +16,9 @@ import (
 // not yet resolved or created. Make one with ParseURL.
 type Endpoint struct {
 	URL    string // as given
-	Scheme string // tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram, vsock
-	Type   int    // unix.SOCK_STREAM or unix.SOCK_DGRAM
+	Scheme string // a key of schemes: tcp, mptcp6, unixgram, unixpacket, vsock...
+	Type   int    // unix.SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
+	Proto  int    // socket(2)'s protocol: 0, or unix.IPPROTO_MPTCP
 	host   string // inet: an IP literal, a hostname, or "" for every address
 	port   int    // inet and vsock
 	path   string // unix: a path, or "@name" for an abstract address
@@ -29,38 +30,64 @@ type Endpoint struct {
 // that systemd and most clients require.
 const MaxUnixPath = 107
 
-// schemes maps each --listen scheme to its socket type.
-var schemes = map[string]int{
-	"tcp": unix.SOCK_STREAM, "tcp4": unix.SOCK_STREAM, "tcp6": unix.SOCK_STREAM,
-	"udp": unix.SOCK_DGRAM, "udp4": unix.SOCK_DGRAM, "udp6": unix.SOCK_DGRAM,
-	"unix": unix.SOCK_STREAM, "unixgram": unix.SOCK_DGRAM, "vsock": unix.SOCK_STREAM,
+// addrForm is how a scheme's address is written.
+type addrForm int
+
+const (
+	inetAddr  addrForm = iota // HOST:PORT
+	unixAddr                  // /path or @abstract
+	vsockAddr                 // CID:PORT
+)
+
+// scheme is what a --listen scheme creates.
+type scheme struct {
+	typ, proto int
+	form       addrForm
 }
+
+// schemes maps each --listen scheme to its socket. A scheme ending in 4 or
+// 6 takes that IP family only.
+var schemes = map[string]scheme{
+	"tcp": {typ: unix.SOCK_STREAM}, "tcp4": {typ: unix.SOCK_STREAM}, "tcp6": {typ: unix.SOCK_STREAM},
+	"udp": {typ: unix.SOCK_DGRAM}, "udp4": {typ: unix.SOCK_DGRAM}, "udp6": {typ: unix.SOCK_DGRAM},
+	"mptcp":  {typ: unix.SOCK_STREAM, proto: unix.IPPROTO_MPTCP},
+	"mptcp4": {typ: unix.SOCK_STREAM, proto: unix.IPPROTO_MPTCP},
+	"mptcp6": {typ: unix.SOCK_STREAM, proto: unix.IPPROTO_MPTCP},
+	"unix":   {typ: unix.SOCK_STREAM, form: unixAddr}, "unixgram": {typ: unix.SOCK_DGRAM, form: unixAddr},
+	"unixpacket": {typ: unix.SOCK_SEQPACKET, form: unixAddr},
+	"vsock":      {typ: unix.SOCK_STREAM, form: vsockAddr},
+}
+
+// schemeList names the schemes for an error message.
+const schemeList = "tcp, tcp4, tcp6, udp, udp4, udp6, mptcp, mptcp4, mptcp6, unix, unixgram, unixpacket, vsock"
 
 // ParseURL checks the syntax of a --listen URL. Its errors do not
 // repeat the URL, so a flag parser can put them after it. Accepted forms:
 //
 //	tcp://HOST:PORT  tcp4://HOST:PORT  tcp6://HOST:PORT   (HOST: an IP, [IPv6], a name, or empty)
 //	udp://HOST:PORT  udp4://HOST:PORT  udp6://HOST:PORT
+//	mptcp://HOST:PORT  mptcp4://HOST:PORT  mptcp6://HOST:PORT   (TCP with IPPROTO_MPTCP)
 //	unix:///path     unix://@abstract  unixgram:///path  unixgram://@abstract
+//	unixpacket:///path  unixpacket://@abstract   (SOCK_SEQPACKET)
 //	vsock://CID:PORT (CID "any" or -1 for VMADDR_CID_ANY)
 func ParseURL(raw string) (Endpoint, error) {
-	scheme, rest, ok := strings.Cut(raw, "://")
+	name, rest, ok := strings.Cut(raw, "://")
 	if !ok || rest == "" {
 		return Endpoint{}, errors.New("want SCHEME://ADDRESS, e.g. tcp://127.0.0.1:3000")
 	}
-	typ, ok := schemes[scheme]
+	sc, ok := schemes[name]
 	if !ok {
-		return Endpoint{}, fmt.Errorf("unknown scheme %q (tcp, tcp4, tcp6, udp, udp4, udp6, unix, unixgram, vsock)", scheme)
+		return Endpoint{}, fmt.Errorf("unknown scheme %q (%s)", name, schemeList)
 	}
-	e := Endpoint{URL: raw, Scheme: scheme, Type: typ}
+	e := Endpoint{URL: raw, Scheme: name, Type: sc.typ, Proto: sc.proto}
 	var err error
-	switch scheme {
-	case "unix", "unixgram":
+	switch sc.form {
+	case unixAddr:
 		e.path, err = unixPath(rest)
-	case "vsock":
-		e.cid, e.port, err = vsockAddr(rest)
+	case vsockAddr:
+		e.cid, e.port, err = parseVsock(rest)
 	default:
-		e.host, e.port, err = hostPort(scheme, rest)
+		e.host, e.port, err = hostPort(name, rest)
 	}
 	return e, err
 }
@@ -95,7 +122,8 @@ func hostPort(scheme, hostport string) (string, int, error) {
 }
 
 // familyFits reports whether an address of the family (is4) suits scheme:
-// tcp4/udp4 take IPv4 only, tcp6/udp6 IPv6 only, tcp/udp either.
+// tcp4/udp4/mptcp4 take IPv4 only, tcp6/udp6/mptcp6 IPv6 only, the others
+// either.
 func familyFits(scheme string, is4 bool) bool {
 	switch scheme[len(scheme)-1] {
 	case '4':
@@ -106,7 +134,7 @@ func familyFits(scheme string, is4 bool) bool {
 	return true
 }
 
-func vsockAddr(s string) (cid uint32, port int, err error) {
+func parseVsock(s string) (cid uint32, port int, err error) {
 	cidStr, portStr, ok := strings.Cut(s, ":")
 	if !ok {
 		return 0, 0, errors.New("want vsock://CID:PORT, e.g. vsock://any:3000")
