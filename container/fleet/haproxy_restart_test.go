@@ -21,6 +21,9 @@ type haproxyVariant struct {
 // before the server stops accepting.
 var delayArgs = []string{"--shutdown-delay", "2s"}
 
+// proxyArgs trust the balancer's PROXY headers (haproxy.cfg: send-proxy-v2).
+var proxyArgs = []string{"--proxy-protocol", lbInside}
+
 var haproxyVariants = []haproxyVariant{
 	{name: "held sockets, --shutdown-delay", mode: heldSockets, args: delayArgs, run: fullRun},
 	{name: "own socket, --shutdown-delay", mode: ownSockets, args: delayArgs, run: fullRun},
@@ -41,7 +44,7 @@ func TestHAProxyRestarts(t *testing.T) {
 	f := newFleetNet(t, len(fullRun.at))
 	for _, v := range haproxyVariants {
 		t.Run(v.name, func(t *testing.T) {
-			backends := startBackends(t, f, v.mode, v.args, v.stray)
+			backends := startBackends(t, f, v.mode, append(append([]string(nil), v.args...), proxyArgs...), v.stray)
 			h := startHAProxy(t, f)
 			h.waitStatus(t, "UP", 10*time.Second, names(backends)...)
 			res, began := restartUnderLoad(t, f, echoAddr(haproxyVIP), v.run, func(i int) {

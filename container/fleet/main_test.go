@@ -54,6 +54,11 @@ func runRole(role, load string) int {
 		if err = json.Unmarshal([]byte(load), &l); err == nil {
 			result = l.run()
 		}
+	case "hold":
+		var l holdLoad
+		if err = json.Unmarshal([]byte(load), &l); err == nil {
+			result = l.run()
+		}
 	case "udp":
 		var l udpLoad
 		if err = json.Unmarshal([]byte(load), &l); err == nil {
