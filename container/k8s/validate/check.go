@@ -5,6 +5,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -35,6 +36,13 @@ func Check(objs []any) []error {
 	for _, p := range pods {
 		errs = append(errs, checkPod(p)...)
 	}
+	var policies []*networkingv1.NetworkPolicy
+	for _, o := range objs {
+		if np, ok := o.(*networkingv1.NetworkPolicy); ok {
+			policies = append(policies, np)
+		}
+	}
+	errs = append(errs, checkNetworkPolicies(policies, pods)...)
 	for _, o := range objs {
 		switch o := o.(type) {
 		case *corev1.Service:

@@ -3,7 +3,8 @@
 // (an unknown field, a wrong type or a duplicate key is an error), then checked for what a
 // cluster would only show at run time: selectors that match no pod, Service ports that name no
 // container port, probes aimed at ports the server's arguments do not listen on, a missing
-// securityContext setting, and a grace period shorter than the server's shutdown.
+// securityContext setting, a grace period shorter than the server's shutdown, and pods whose
+// egress no NetworkPolicy denies.
 //
 // It is a module of its own so that k8s.io stays out of the server's go.mod.
 package validate
@@ -17,6 +18,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -25,10 +27,11 @@ import (
 
 // kinds are the API types the manifests may hold, by "apiVersion kind".
 var kinds = map[string]func() any{
-	"apps/v1 Deployment":            func() any { return &appsv1.Deployment{} },
-	"v1 Service":                    func() any { return &corev1.Service{} },
-	"policy/v1 PodDisruptionBudget": func() any { return &policyv1.PodDisruptionBudget{} },
-	"v1 Pod":                        func() any { return &corev1.Pod{} },
+	"apps/v1 Deployment":                 func() any { return &appsv1.Deployment{} },
+	"v1 Service":                         func() any { return &corev1.Service{} },
+	"policy/v1 PodDisruptionBudget":      func() any { return &policyv1.PodDisruptionBudget{} },
+	"v1 Pod":                             func() any { return &corev1.Pod{} },
+	"networking.k8s.io/v1 NetworkPolicy": func() any { return &networkingv1.NetworkPolicy{} },
 }
 
 // Decode splits a multi-document YAML file and decodes each document

@@ -27,7 +27,7 @@ func read(t *testing.T, path string) string {
 }
 
 func TestShippedManifests(t *testing.T) {
-	wantKinds := map[string]int{"../echo-server.yaml": 3, "../echo-pod.yaml": 1}
+	wantKinds := map[string]int{"../echo-server.yaml": 4, "../echo-pod.yaml": 1}
 	for _, path := range shipped {
 		objs, err := Decode([]byte(read(t, path)))
 		if err != nil {
@@ -73,6 +73,13 @@ func TestBrokenManifests(t *testing.T) {
 		{"writable root", "../echo-pod.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false", "readOnlyRootFilesystem must be true"},
 		{"capabilities kept", "../echo-server.yaml", `drop: ["ALL"]`, `drop: ["NET_RAW"]`, "capabilities must drop ALL"},
 		{"seccomp unconfined", "../echo-server.yaml", "type: RuntimeDefault", "type: Unconfined", "seccompProfile must be RuntimeDefault"},
+		{"egress allowed", "../echo-server.yaml", "  egress: []", "  egress:\n    - {}", "NetworkPolicy echo-server: must deny all egress"},
+		{"no egress policy type", "../echo-server.yaml", `policyTypes: ["Ingress", "Egress"]`, `policyTypes: ["Ingress"]`, "must deny all egress"},
+		{"ingress on every port", "../echo-server.yaml", "  ingress:\n    - ports:", "  ingress:\n    - from: []\n      ports: []\n    - ports:", "an ingress rule without ports admits every port"},
+		{"ingress port not served", "../echo-server.yaml", "        - port: metrics\n          protocol: TCP", "        - port: 22\n          protocol: TCP", "ingress port TCP/22 is no container port"},
+		{"ingress port wrong protocol", "../echo-server.yaml", "        - port: echo-udp\n          protocol: UDP", "        - port: echo-udp\n          protocol: TCP", "ingress port TCP/echo-udp is no container port"},
+		{"policy selects nothing", "../echo-server.yaml", "spec:\n  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: echo-server", "spec:\n  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: echo", "NetworkPolicy echo-server: selector app.kubernetes.io/name=echo matches no pod"},
+		{"no network policy", "../echo-server.yaml", "kind: NetworkPolicy", "kind: NetworkPolicyX", `unexpected apiVersion "networking.k8s.io/v1" kind "NetworkPolicyX"`},
 		{"bad duration", "../echo-server.yaml", "--shutdown-delay=5s", "--shutdown-delay=5", "--shutdown-delay=5: time: missing unit"},
 	}
 	for _, c := range cases {
