@@ -12,12 +12,13 @@ import (
 // TestMillionSources: a million distinct sources (random IPv6 /64s, then
 // random IPv4 addresses), each acquiring and releasing a connection under
 // the default limits, grow the heap by no more than the stated bound (plus
-// slack for the runtime), and none is refused.
+// slack for the runtime) and the RSS by no more than the bound plus 1 MiB,
+// and none is refused.
 func TestMillionSources(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a million sources: not in -short")
 	}
-	const n, slack = 1_000_000, 256 << 10
+	const n, slack, rssSlackKiB = 1_000_000, 256 << 10, 1024
 	r := rand.New(rand.NewPCG(7, 8))
 	before, rssBefore := heapInuse(), rssKiB(t)
 	l := mustNew(t, Config{PerSource: DefaultPerSource(0, 1<<20), Rate: DefaultRate, Burst: DefaultBurst})
@@ -41,6 +42,12 @@ func TestMillionSources(t *testing.T) {
 		afterNew-before, after-before, n, rssAfter-rssBefore)
 	if grown := after - before; grown > uint64(l.Bytes())+slack || refused > 0 {
 		t.Fatalf("heap grew %d B (bound %d + %d slack); %d sources refused", grown, l.Bytes(), slack, refused)
+	}
+	// The process's RSS, the number an operator sees: the table, touched
+	// whole, plus at most 1 MiB of the runtime's own (GC, stacks); under
+	// the race detector, its shadow of the table too.
+	if grown, bound := rssAfter-rssBefore, rssPerByte*l.Bytes()/1024+rssSlackKiB; rssBefore > 0 && grown > bound {
+		t.Fatalf("RSS grew %d KiB, bound %d KiB", grown, bound)
 	}
 }
 
