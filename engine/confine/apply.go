@@ -1,0 +1,138 @@
+package confine
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Config is what the confined process may still touch.
+type Config struct {
+	Mode       Mode
+	ReadFiles  []string // files it may open for reading
+	ReadDirs   []string // directories it may list, and read files under
+	RemoveDirs []string // directories it may remove files from (its unix socket files, at exit)
+}
+
+// ErrMissing is wrapped by the error of Apply in Required mode when the
+// kernel lacks a layer.
+var ErrMissing = errors.New("confinement layer missing")
+
+// Apply confines every thread of the process for the rest of its life and
+// reports the layers in force. In Auto mode a layer the kernel lacks is
+// reported missing and the error is nil; in Required mode it is an error
+// wrapping ErrMissing that names it, returned before anything is applied;
+// in Off mode nothing is done. Apply is meant to be called once; the paths
+// of cfg must exist when it is called to be of use (missing ones are
+// skipped), and Apply keeps an O_PATH fd on each for the process's life
+// (see the package doc).
+func Apply(cfg Config) (Report, error) {
+	r := Report{Mode: cfg.Mode}
+	if cfg.Mode == Off {
+		return r, nil
+	}
+	r.LandlockABI = landlockABI()
+	r.Missing = landlockMissing(r.LandlockABI)
+	if err := seccompAvailable(); err != nil {
+		r.Missing[Seccomp] = err.Error()
+	}
+	if cfg.Mode == Required && len(r.Missing) > 0 {
+		return r, fmt.Errorf("--confine required: %w: %s", ErrMissing, r.missingList())
+	}
+	pin(slices.Concat(cfg.ReadFiles, cfg.ReadDirs, cfg.RemoveDirs))
+
+	runtime.LockOSThread() // prctl and seccomp act on the calling thread
+	defer runtime.UnlockOSThread()
+	allThreads, err := setNoNewPrivs()
+	if err != nil {
+		return r, err
+	}
+	if err := apply(cfg, &r, allThreads); err != nil && cfg.Mode == Required {
+		return r, err
+	}
+	order(&r)
+	return r, nil
+}
+
+// apply applies Landlock and seccomp, recording each as in force or
+// missing, and says whether no_new_privs is now on every thread.
+func apply(cfg Config, r *Report, allThreads bool) error {
+	var first error
+	if r.LandlockABI >= abiFS {
+		err := applyLandlock(r.LandlockABI, cfg, r)
+		if err != nil {
+			for _, l := range []string{LandlockFS, LandlockNet, LandlockScope} {
+				r.add(l, err)
+			}
+			first = err
+		}
+		allThreads = allThreads || err == nil
+	}
+	if _, missing := r.Missing[Seccomp]; !missing {
+		err := loadSeccomp()
+		r.add(Seccomp, err)
+		first = cmpOr(first, err)
+		allThreads = allThreads || err == nil
+	}
+	if allThreads {
+		r.add(NoNewPrivs, nil)
+	} else {
+		r.add(NoNewPrivs, errors.New("set on one thread only: cgo is on and neither Landlock nor seccomp synchronized the others"))
+	}
+	return first
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// setNoNewPrivs sets no_new_privs on every thread when it can
+// (AllThreadsSyscall is ENOTSUP with cgo); else on the calling thread,
+// from which Landlock and seccomp TSYNC copy it to the others.
+func setNoNewPrivs() (allThreads bool, err error) {
+	_, _, e := syscall.AllThreadsSyscall(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0)
+	if e == 0 {
+		return true, nil
+	}
+	if e != syscall.ENOTSUP {
+		return false, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS) on all threads: %w", e)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return false, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+	}
+	return false, nil
+}
+
+// order sorts InForce by Layers and drops from Missing what is in force.
+func order(r *Report) {
+	rank := func(l string) int { return slices.Index(Layers, l) }
+	sort.SliceStable(r.InForce, func(i, j int) bool { return rank(r.InForce[i]) < rank(r.InForce[j]) })
+	r.InForce = slices.Compact(r.InForce)
+	for _, l := range r.InForce {
+		delete(r.Missing, l)
+	}
+	if len(r.Missing) == 0 {
+		r.Missing = nil
+	}
+}
+
+// pinned holds an O_PATH fd on each path a rule names, for the life of
+// the process: procfs drops unused dentries and makes a new inode at the
+// next lookup, which a rule on the old inode would not match.
+var pinned []int
+
+func pin(paths []string) {
+	for _, p := range paths {
+		if fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0); err == nil {
+			pinned = append(pinned, fd)
+		}
+	}
+}
