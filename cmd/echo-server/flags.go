@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/confine"
 	"github.com/spf13/pflag"
 )
 
@@ -24,6 +25,7 @@ type config struct {
 	maxConns   int
 	idle       time.Duration
 	logFormat  string
+	confine    string // engine/confine mode: auto, required or off
 
 	// UDP abuse rules (engine.UDPGuard; README "UDP abuse"); 0 turns a rule off.
 	udpLoopLimit   int
@@ -38,7 +40,7 @@ type config struct {
 
 // defaults is the config before any flag is given.
 func defaults() *config {
-	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto",
+	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto", confine: "auto",
 		udpLoopLimit: engine.DefaultUDPLoopLimit, udpLoopWindow: engine.DefaultUDPLoopWindow,
 		udpReplyBudget: engine.DefaultUDPReplyBudget, udpReplyBurst: engine.DefaultUDPReplyBurst}
 }
@@ -99,6 +101,8 @@ func flags(c *config) []flagSpec {
 			help: "the burst of --udp-reply-budget"},
 		{long: "log-format", arg: "F", value: oneOf(&c.logFormat, logFormats...),
 			help: "auto, text, json or journal; auto is journal when stderr is the journal (JOURNAL_STREAM), else text"},
+		{long: "confine", arg: "M", value: oneOf(&c.confine, confine.Modes()...),
+			help: "once serving, deny new sockets, connect, bind, listen, exec, ptrace and file access beyond what serving needs (seccomp, Landlock, no_new_privs); auto applies what the kernel has, required exits 1 if a layer is missing, off for debugging"},
 		{long: "version", value: switchOf(&c.version), help: "print the version and exit"},
 		{long: "help", short: "h", value: switchOf(&c.help), help: "print this help and exit"},
 		{long: "man", value: switchOf(&c.man), hidden: true, help: "print the man page (troff) and exit"},

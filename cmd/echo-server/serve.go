@@ -17,7 +17,7 @@ import (
 
 // serve runs the server until a signal (or, under Accept=yes, the last
 // connection's close), drains, and returns the exit code.
-func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan os.Signal) int {
+func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []engine.SocketFile, sigs <-chan os.Signal) int {
 	loops := cfg.loops
 	if loops == 0 {
 		loops = runtime.NumCPU()
@@ -28,8 +28,8 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()))
 	var observed []engine.Socket // the metrics sockets served
+	var ms *metrics.Server
 	if err == nil {
-		var ms *metrics.Server
 		ms, observed = startMetrics(metricsSockets, srv, health, life)
 		defer ms.Close()
 		err = srv.Start()
@@ -41,9 +41,14 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
-	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed))
+	n := newNotifier(cfg.sdnotify, log) // connects the notify socket: before confineServer
+	confined, ok := confineServer(cfg, life, files, ms)
+	if !ok {
+		return exitFailure
+	}
+	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed),
+		"confine", confined.String())
 	health.SetReady(true)
-	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
 	sig := waitForStop(srv, n, life, sigs)
 	health.SetReady(false) // first: /readyz says 503 before anything else stops
