@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -131,6 +132,9 @@ var pinned []int
 
 func pin(paths []string) {
 	for _, p := range paths {
+		if !strings.HasPrefix(p, "/proc/") {
+			continue // a disk or tmpfs inode stays while a rule holds it
+		}
 		if fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0); err == nil {
 			pinned = append(pinned, fd)
 		}

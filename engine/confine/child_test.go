@@ -50,6 +50,9 @@ type prepared struct {
 	traceePID  int
 	tracee     *exec.Cmd
 	parentAddr *unix.SockaddrInet4
+	gramFD     int                // a unixgram socket, to send from after Apply
+	gramTo     *unix.SockaddrUnix // an abstract unixgram socket made before Apply
+	gramRecv   int
 }
 
 func runChild() {
@@ -101,12 +104,30 @@ func prepare(a childArgs) prepared {
 	}
 	ul.SetUnlinkOnClose(false)
 	ul.Close()
+	p.gramFD, p.gramRecv, p.gramTo = unixgramPair()
 	p.tracee = exec.Command("sleep", "30")
 	if err := p.tracee.Start(); err != nil {
 		fail(err)
 	}
 	p.traceePID = p.tracee.Process.Pid
 	return p
+}
+
+// unixgramPair is a sender and an abstract-bound receiver, as a unixgram
+// server and its autobound client.
+func unixgramPair() (from, recv int, to *unix.SockaddrUnix) {
+	from, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		recv, err = unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	}
+	to = &unix.SockaddrUnix{Name: fmt.Sprintf("@confine-test-%d", os.Getpid())}
+	if err == nil {
+		err = unix.Bind(recv, to)
+	}
+	if err != nil {
+		fail(err)
+	}
+	return from, recv, to
 }
 
 func tcpSocket() int {
@@ -150,6 +171,7 @@ func attempts(a childArgs, p prepared) map[string]func() error {
 		"read /proc/stat":           func() error { _, err := os.ReadFile("/proc/stat"); return err },
 		"read /proc/sys/fs/file-nr": func() error { _, err := os.ReadFile("/proc/sys/fs/file-nr"); return err },
 		"list /proc/PID/fd":         func() error { _, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", os.Getpid())); return err },
+		"send to abstract unixgram": func() error { return unix.Sendto(p.gramFD, []byte("x"), 0, p.gramTo) },
 		"remove socket file":        func() error { return os.Remove(p.sockFile) },
 	}
 }

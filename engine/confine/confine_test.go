@@ -30,7 +30,7 @@ var confined = map[string]string{
 	"execve /bin/true": "EPERM", "ptrace seize": "EPERM",
 	"open /etc/passwd": "EACCES", "create file": "EACCES", "remove other file": "EACCES",
 	"read /proc/self/stat": "", "read /proc/PID/status": "", "read /proc/stat": "",
-	"read /proc/sys/fs/file-nr": "", "list /proc/PID/fd": "", "remove socket file": "",
+	"read /proc/sys/fs/file-nr": "", "list /proc/PID/fd": "", "remove socket file": "", "send to abstract unixgram": "",
 }
 
 func TestApplyChild(t *testing.T) {

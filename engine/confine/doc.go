@@ -25,10 +25,12 @@
 //     truncated, executed or made (no socket, fifo or device node), files
 //     removed only in Config.RemoveDirs (the server's own unix socket
 //     files at exit); TCP bind and connect to any port denied (ABI 4);
-//     abstract unix sockets and signals scoped to the process (ABI 6).
-//     Landlock's TCP rules do not see MPTCP (IPPROTO_MPTCP, 262) and UDP
-//     is not restricted before ABI 10 (and must not be: UDP echo replies
-//     to any port), so the seccomp layer is what closes those.
+//     signals scoped to the process (ABI 6). Landlock's TCP rules do not
+//     see MPTCP (IPPROTO_MPTCP, 262), and UDP (ABI 10) and the unix
+//     socket rights (the abstract scope of ABI 6, pathname resolution of
+//     ABI 9) are left alone because echo replies to UDP and unixgram
+//     clients need them: the seccomp layer is what closes new sockets of
+//     every kind.
 //
 // # Deny-list, not allow-list
 //
@@ -48,21 +50,22 @@
 //
 // # What the server reads after start-up
 //
-// These are the files a confined server opens, and what the command passes
-// as ReadFiles/ReadDirs (see Server defaults in ServerReads):
+// These are the files a confined server opens, which ServerReads gives as
+// ReadFiles and ReadDirs:
 //
-//   - /proc/PID/stat, /proc/PID/limits (engine/metrics process metrics,
-//     through engine/procstat); /proc/PID/status (procstat RSS);
-//   - /proc/PID/fd, read as a directory (process_open_fds); readlink of
-//     /proc/self/fd/N is not a Landlock access;
+//   - under /proc/PID (one directory rule): stat and limits (engine/metrics
+//     process metrics, through engine/procstat), status (procstat RSS), fd
+//     read as a directory (process_open_fds); readlink of /proc/self/fd/N
+//     is not a Landlock access;
 //   - /proc/stat (procstat boot time, for process_start_time_seconds);
 //   - /proc/sys/fs/file-nr (engine/sysfiles.go, the file-table headroom
 //     check of accept).
 //
 // Procfs makes a fresh inode on each lookup of a dentry it has dropped,
 // and a Landlock rule sticks to an inode, so Apply keeps an O_PATH fd on
-// each of these paths for the life of the process: the dentries stay, the
-// next open finds the same inode, and the rule goes on matching. Anything
+// each of these paths for the life of the process (three fds for
+// ServerReads): the dentries stay, the next lookup finds the same inode,
+// and the rule goes on matching. Anything
 // else read lazily by the standard library must be read before Apply: the
 // first log line loads time.Local (/etc/localtime).
 package confine

@@ -11,7 +11,7 @@ import (
 const (
 	abiFS    = 1
 	abiNet   = 4 // TCP bind and connect
-	abiScope = 6 // abstract unix sockets, signals
+	abiScope = 6 // signals
 )
 
 // landlockABI is the kernel's Landlock ABI, 0 without Landlock. ABI 6 and
@@ -43,13 +43,19 @@ func landlockMissing(abi int) map[string]string {
 	return missing
 }
 
-// ruleset is what the server may still do with files, TCP and scoped IPC.
-// UDP (ABI 10) is not handled: UDP echo replies to any port.
+// ruleset is what the server may still do with files, TCP and signals.
+// Three rights are left unhandled because echo needs them: UDP send (ABI
+// 10: UDP echo replies to any port), and the two that govern sending to
+// unix datagram clients: resolving a pathname unix socket (ABI 9, the
+// reply to a unixgram client bound to a path) and the abstract unix socket
+// scope (ABI 6, the reply to one bound to an abstract name, which every
+// autobound client is). New unix sockets and connects to any are denied
+// by seccomp; the scope is signals only.
 func ruleset(abi int, cfg Config) (landlock.Config, []landlock.Rule) {
 	c := landlock.Config{
-		HandledAccessFS:  landlock.V11.HandledAccessFS,
+		HandledAccessFS:  landlock.V11.HandledAccessFS &^ landlock.AccessFSSet(ll.AccessFSResolveUnix),
 		HandledAccessNet: landlock.AccessNetSet(ll.AccessNetBindTCP | ll.AccessNetConnectTCP),
-		Scoped:           landlock.ScopedSet(ll.ScopeAbstractUnixSocket | ll.ScopeSignal),
+		Scoped:           landlock.ScopedSet(ll.ScopeSignal),
 	}.BestEffort() // trimmed to abi: Required has checked the layers it needs
 	readFile := landlock.AccessFSSet(ll.AccessFSReadFile)
 	readDir := landlock.AccessFSSet(ll.AccessFSReadFile | ll.AccessFSReadDir)
