@@ -6,5 +6,8 @@
 // and Read place and read the bytes a call points at (paths, sockaddrs).
 //
 // It is for tests on linux/amd64 only, and needs the right to ptrace the
-// target (root, or the same user without Yama restrictions).
+// target (root, or the same user without Yama restrictions). Nothing else
+// in the calling process may wait for the target meanwhile (os/exec's
+// Cmd.Wait on a child, say): a wait of the tracer's process takes the
+// ptrace stops Syscall waits for, even one for exits only.
 package inject
