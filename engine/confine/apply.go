@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,11 +48,10 @@ func Apply(cfg Config) (Report, error) {
 
 	runtime.LockOSThread() // prctl and seccomp act on the calling thread
 	defer runtime.UnlockOSThread()
-	allThreads, err := setNoNewPrivs()
-	if err != nil {
+	if err := setNoNewPrivs(); err != nil {
 		return r, err
 	}
-	if err := apply(cfg, &r, allThreads); err != nil && cfg.Mode == Required {
+	if err := apply(cfg, &r); err != nil && cfg.Mode == Required {
 		return r, err
 	}
 	order(&r)
@@ -61,9 +59,11 @@ func Apply(cfg Config) (Report, error) {
 }
 
 // apply applies Landlock and seccomp, recording each as in force or
-// missing, and says whether no_new_privs is now on every thread.
-func apply(cfg Config, r *Report, allThreads bool) error {
+// missing, and no_new_privs as in force once either has put it on every
+// thread.
+func apply(cfg Config, r *Report) error {
 	var first error
+	allThreads := false
 	if r.LandlockABI >= abiFS {
 		err := applyLandlock(r.LandlockABI, cfg, r)
 		if err != nil {
@@ -83,7 +83,7 @@ func apply(cfg Config, r *Report, allThreads bool) error {
 	if allThreads {
 		r.add(NoNewPrivs, nil)
 	} else {
-		r.add(NoNewPrivs, errors.New("set on one thread only: cgo is on and neither Landlock nor seccomp synchronized the others"))
+		r.add(NoNewPrivs, errors.New("set on one thread only: neither Landlock nor seccomp could give it to the others"))
 	}
 	return first
 }
@@ -95,21 +95,16 @@ func cmpOr(a, b error) error {
 	return b
 }
 
-// setNoNewPrivs sets no_new_privs on every thread when it can
-// (AllThreadsSyscall is ENOTSUP with cgo); else on the calling thread,
-// from which Landlock and seccomp TSYNC copy it to the others.
-func setNoNewPrivs() (allThreads bool, err error) {
-	_, _, e := syscall.AllThreadsSyscall(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0)
-	if e == 0 {
-		return true, nil
-	}
-	if e != syscall.ENOTSUP {
-		return false, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS) on all threads: %w", e)
-	}
+// setNoNewPrivs sets no_new_privs on the calling thread, from which
+// Landlock (go-landlock sets it on every thread before restricting them)
+// and seccomp TSYNC (the kernel copies it in seccomp_sync_threads) give it
+// to the others. A syscall.AllThreadsSyscall of its own would cost up to
+// 2.5 ms of start-up here, for a bit the next layer sets anyway.
+func setNoNewPrivs() error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return false, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
 	}
-	return false, nil
+	return nil
 }
 
 // order sorts InForce by Layers and drops from Missing what is in force.

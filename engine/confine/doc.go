@@ -8,10 +8,10 @@
 // Apply stacks these layers, on every thread of the process (the Go
 // runtime starts threads at any time; a new thread inherits them all):
 //
-//   - no_new_privs: set on every thread (syscall.AllThreadsSyscall when
-//     cgo is off; with cgo the seccomp TSYNC below copies the calling
-//     thread's bit to the others, which the kernel does in
-//     seccomp_sync_threads).
+//   - no_new_privs: set on the calling thread, and from it on every
+//     other by the next layers (go-landlock sets it on all threads before
+//     restricting them; seccomp TSYNC copies the caller's bit to the
+//     others, in the kernel's seccomp_sync_threads).
 //   - seccomp (SECCOMP_FILTER_FLAG_TSYNC): socket, socketpair, connect,
 //     bind, listen, execve, execveat, ptrace, process_vm_readv,
 //     process_vm_writev and io_uring_setup/enter/register (io_uring ops
