@@ -1,6 +1,7 @@
 package confine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime"
@@ -77,7 +78,7 @@ func apply(cfg Config, r *Report) error {
 	if _, missing := r.Missing[Seccomp]; !missing {
 		err := loadSeccomp()
 		r.add(Seccomp, err)
-		first = cmpOr(first, err)
+		first = cmp.Or(first, err)
 		allThreads = allThreads || err == nil
 	}
 	if allThreads {
@@ -86,13 +87,6 @@ func apply(cfg Config, r *Report) error {
 		r.add(NoNewPrivs, errors.New("set on one thread only: neither Landlock nor seccomp could give it to the others"))
 	}
 	return first
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // setNoNewPrivs sets no_new_privs on the calling thread, from which
