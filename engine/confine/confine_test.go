@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/echotest"
 	"golang.org/x/sys/unix"
 )
 
@@ -197,6 +198,6 @@ func taskStatus(t *testing.T, pid int) map[string]map[string]string {
 // needLayers skips (fails under CI) where the kernel lacks a layer.
 func needLayers(t *testing.T) {
 	if m := landlockMissing(landlockABI()); len(m) > 0 {
-		t.Skipf("kernel without every Landlock layer: %v", m)
+		echotest.Skip(t, "kernel without every Landlock layer: %v", m)
 	}
 }
