@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/echo-activation/echo-server/engine/confine"
 	"github.com/echo-activation/echo-server/engine/listen"
 	"github.com/echo-activation/echo-server/engine/proxyproto"
 	"github.com/echo-activation/echo-server/engine/sourcelimit"
@@ -28,6 +29,7 @@ type config struct {
 	maxConns   int
 	idle       time.Duration
 	logFormat  string
+	confine    string // engine/confine mode: auto, required or off
 
 	// UDP abuse rules (udprules.Config; README "UDP abuse"); 0 turns a rule off.
 	udpLoopLimit   int
@@ -52,7 +54,7 @@ type config struct {
 
 // defaults is the config before any flag is given.
 func defaults() *config {
-	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto",
+	return &config{drain: 5 * time.Second, idle: 5 * time.Minute, logFormat: "auto", confine: "auto",
 		udpLoopLimit: udprules.DefaultLoopLimit, udpLoopWindow: udprules.DefaultLoopWindow,
 		udpReplyBudget: udprules.DefaultReplyBudget, udpReplyBurst: udprules.DefaultReplyBurst,
 		perSource: -1, connRate: sourcelimit.DefaultRate, connBurst: sourcelimit.DefaultBurst,
@@ -129,6 +131,8 @@ func flags(c *config) []flagSpec {
 			help: "how long a trusted proxy's connection may take to send its PROXY header before it is closed, reason=proxy_header, 1ms to 1m"},
 		{long: "log-format", arg: "F", value: oneOf(&c.logFormat, logFormats...),
 			help: "auto, text, json or journal; auto is journal when stderr is the journal (JOURNAL_STREAM), else text"},
+		{long: "confine", arg: "M", value: oneOf(&c.confine, confine.Modes()...),
+			help: "once serving, deny new sockets, connect, bind, listen, exec, ptrace and file access beyond what serving needs (seccomp, Landlock, no_new_privs); auto applies what the kernel has, required exits 1 if a layer is missing, off for debugging"},
 		{long: "version", value: switchOf(&c.version), help: "print the version and exit"},
 		{long: "help", short: "h", value: switchOf(&c.help), help: "print this help and exit"},
 		{long: "man", value: switchOf(&c.man), hidden: true, help: "print the man page (troff) and exit"},

@@ -70,6 +70,10 @@ func TestLogFormats(t *testing.T) {
 			if code := p.Terminate(t, 15*time.Second); code != 0 {
 				t.Fatalf("exit code %d", code)
 			}
+			// the pipe may still hold the last lines when the process is gone
+			for end := time.Now().Add(2 * time.Second); !strings.Contains(p.Stderr.String(), "stopped") && time.Now().Before(end); {
+				time.Sleep(10 * time.Millisecond)
+			}
 			lines := strings.Split(strings.TrimSpace(p.Stderr.String()), "\n")
 			if len(lines) < 4 {
 				t.Fatalf("too few lines:\n%s", p.Stderr.String())

@@ -50,5 +50,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Info("sleeping before serving; the kernel queues connections meanwhile", "seconds", cfg.startSleep)
 		time.Sleep(time.Duration(cfg.startSleep) * time.Second)
 	}
-	return serve(cfg, log, sockets, sigs)
+	return serve(cfg, log, sockets, files, sigs)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -15,9 +16,15 @@ const statusEvery = 5 * time.Second
 
 // notifier speaks sd_notify when NOTIFY_SOCKET is set: READY=1, STATUS=,
 // WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1.
+//
+// It opens and connects the notify socket once, in newNotifier, and sends
+// every state on that connection, where daemon.SdNotify opens a socket per
+// call: once the process is confined (engine/confine), socket() and
+// connect() fail with EPERM.
 type notifier struct {
 	log      *slog.Logger
 	enabled  bool
+	conn     *net.UnixConn
 	ticker   *time.Ticker
 	watchdog bool
 }
@@ -27,6 +34,9 @@ func newNotifier(required bool, log *slog.Logger) *notifier {
 	n.enabled = os.Getenv("NOTIFY_SOCKET") != ""
 	if required && !n.enabled {
 		log.Warn("--sdnotify given but NOTIFY_SOCKET is not set; not notifying")
+	}
+	if n.enabled {
+		n.conn, n.enabled = dialNotify(log)
 	}
 	every := statusEvery
 	if wd, err := daemon.SdWatchdogEnabled(true); err == nil && wd > 0 && n.enabled {
@@ -43,9 +53,21 @@ func (n *notifier) send(state string) {
 	if !n.enabled {
 		return
 	}
-	if _, err := daemon.SdNotify(false, state); err != nil {
+	if _, err := n.conn.Write([]byte(state)); err != nil {
 		n.log.Warn("sd_notify failed", "state", state, "err", err)
 	}
+}
+
+// dialNotify connects a datagram socket to NOTIFY_SOCKET (a path, or an
+// abstract name after "@"); a failure is logged and notifying is off.
+func dialNotify(log *slog.Logger) (*net.UnixConn, bool) {
+	addr := os.Getenv("NOTIFY_SOCKET")
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
+	if err != nil {
+		log.Warn("sd_notify socket unreachable; not notifying", "addr", addr, "err", err)
+		return nil, false
+	}
+	return c, true
 }
 
 func (n *notifier) ready(srv *engine.Server) { n.send("READY=1\n" + status(srv)) }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/listen"
 	"github.com/echo-activation/echo-server/engine/metrics"
 	"github.com/echo-activation/echo-server/engine/udprules"
 	"golang.org/x/sys/unix"
@@ -18,7 +19,7 @@ import (
 
 // serve runs the server until a signal (or, under Accept=yes, the last
 // connection's close), drains, and returns the exit code.
-func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan os.Signal) int {
+func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []listen.SocketFile, sigs <-chan os.Signal) int {
 	loops := cfg.loops
 	if loops == 0 {
 		loops = runtime.NumCPU()
@@ -31,8 +32,8 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()),
 		engine.WithSourceLimits(limits), engine.WithProxyProtocol(cfg.proxyFrom, cfg.proxyHeaderTimeout))
 	var observed []engine.Socket // the metrics sockets served
+	var ms *metrics.Server
 	if err == nil {
-		var ms *metrics.Server
 		ms, observed = startMetrics(metricsSockets, srv, health, life)
 		defer ms.Close()
 		err = srv.Start()
@@ -44,10 +45,15 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, sigs <-chan o
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
+	n := newNotifier(cfg.sdnotify, log) // connects the notify socket: before confineServer
+	confined, ok := confineServer(cfg, life, files, ms)
+	if !ok {
+		return exitFailure
+	}
 	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed),
-		"max_conns_per_source", limits.PerSource, "conn_rate", limits.Rate, "proxy_protocol", cfg.proxyFrom)
+		"max_conns_per_source", limits.PerSource, "conn_rate", limits.Rate, "proxy_protocol", cfg.proxyFrom,
+		"confine", confined.String())
 	health.SetReady(true)
-	n := newNotifier(cfg.sdnotify, log)
 	n.ready(srv)
 	sig := waitForStop(srv, n, life, sigs)
 	health.SetReady(false) // first: /readyz says 503 before anything else stops

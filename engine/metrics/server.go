@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/echo-activation/echo-server/engine"
@@ -46,6 +47,8 @@ type Server struct {
 	http    *http.Server
 	log     *slog.Logger
 	serving sync.WaitGroup
+
+	confined atomic.Pointer[[]layerState] // SetConfined
 }
 
 // New prepares a server that reads src and health when asked. health may be
