@@ -30,12 +30,21 @@ type accepted struct {
 	sv *served
 }
 
-// enrollers is the pool: made in New, started by Start, stopped by
-// StopAccepting once the accept loops have ended.
+// enrollers is the pool: made in New, started by the first connection
+// handed to it (most servers accept on gnet's loops and never need it:
+// its 32 goroutines cost start-up time, bench/results/startup-2026-12-04-vm.md),
+// stopped by StopAccepting once the accept loops have ended.
 type enrollers struct {
-	ch       chan accepted
-	wg       sync.WaitGroup
-	stopOnce sync.Once
+	ch        chan accepted
+	wg        sync.WaitGroup
+	startOnce sync.Once
+	stopOnce  sync.Once
+}
+
+// send hands a to the pool, starting it the first time.
+func (e *enrollers) send(s *Server, a accepted) {
+	e.startOnce.Do(func() { e.start(s) })
+	e.ch <- a
 }
 
 func (e *enrollers) start(s *Server) {
@@ -67,7 +76,7 @@ func (s *Server) takeConn(nfd int, sv *served) {
 		s.enrollFD(nfd, sv)
 		return
 	}
-	s.enroll.ch <- accepted{nfd, sv}
+	s.enroll.send(s, accepted{nfd, sv})
 }
 
 // errPeerGone: the client reset the connection before it reached gnet

@@ -122,7 +122,6 @@ func (s *Server) start() error {
 		return fmt.Errorf("engine: start event loops: %w", err)
 	}
 	s.findLoops()
-	s.enroll.start(s)
 	started := 0
 	for _, sv := range s.sockets {
 		if err := s.serve(sv); err != nil {

@@ -72,7 +72,7 @@ func main() {
 	fmt.Println("startup: record written to", path)
 }
 
-// subjects are the table's rows: the project once per --loops value, the
+// subjects are the table's rows: each server once per --loops value, the
 // hello-world and gnet-native.
 func subjects(o options, dir string) ([]*subject, func(), error) {
 	var subs []*subject
@@ -82,18 +82,20 @@ func subjects(o options, dir string) ([]*subject, func(), error) {
 			c()
 		}
 	}
-	for _, l := range o.loops {
-		sub, err := os.MkdirTemp(dir, "l") // fresh socket paths for each row
-		if err != nil {
-			cleanup()
-			return nil, nil, err
+	for _, server := range strings.Split(o.server, ",") {
+		for _, l := range o.loops {
+			sub, err := os.MkdirTemp(dir, "l") // fresh socket paths for each row
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			s, c, err := projectSubject(server, l, sub)
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			subs, cleanups = append(subs, s), append(cleanups, c)
 		}
-		s, c, err := projectSubject(o.server, l, sub)
-		if err != nil {
-			cleanup()
-			return nil, nil, err
-		}
-		subs, cleanups = append(subs, s), append(cleanups, c)
 	}
 	hello, err := buildHello(o.goTool, dir)
 	if err != nil {
@@ -114,7 +116,7 @@ func subjects(o options, dir string) ([]*subject, func(), error) {
 func parseFlags() (options, error) {
 	var o options
 	var loops string
-	flag.StringVar(&o.server, "server", "bin/echo-server", "server binary")
+	flag.StringVar(&o.server, "server", "bin/echo-server", "server binary; several, comma-separated, alternate start by start (an A/B of builds with distinct file names)")
 	flag.IntVar(&o.runs, "runs", 30, "starts to measure per --loops value (1..1000)")
 	flag.StringVar(&loops, "loops", "1,2", "the server's --loops values, comma-separated (one table row each)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the markdown record")
