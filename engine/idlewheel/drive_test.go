@@ -12,15 +12,19 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
-// wheelEcho is a gnet echo server whose one loop closes silent
-// connections through a wheel it drives.
+// wheelEcho is a gnet echo server whose loops close silent connections
+// through their wheels.
 type wheelEcho struct {
 	gnet.BuiltinEventEngine
-	timeout time.Duration
-	ctx     context.Context
-	eng     gnet.Engine
-	booted  chan struct{}
-	w       *Wheel[gnet.Conn] // made by the first OnOpen, on the loop
+	loops  *Loops[gnet.Conn]
+	eng    gnet.Engine
+	booted chan struct{}
+}
+
+// wheelConn is a connection's context: its entry and its loop's wheel.
+type wheelConn struct {
+	e Entry[gnet.Conn]
+	w *Wheel[gnet.Conn]
 }
 
 func (h *wheelEcho) OnBoot(eng gnet.Engine) gnet.Action {
@@ -30,25 +34,23 @@ func (h *wheelEcho) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 func (h *wheelEcho) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	if h.w == nil {
-		h.w = New(h.timeout, time.Now(), func(c gnet.Conn) { _ = c.Close() })
-		Drive(h.ctx, c.EventLoop(), h.w)
-	}
-	e := &Entry[gnet.Conn]{}
-	c.SetContext(e)
-	h.w.Add(e, c)
+	wc := &wheelConn{w: h.loops.For(c.EventLoop())}
+	c.SetContext(wc)
+	wc.w.Add(&wc.e, c)
 	return nil, gnet.None
 }
 
 func (h *wheelEcho) OnTraffic(c gnet.Conn) gnet.Action {
-	h.w.Touch(c.Context().(*Entry[gnet.Conn]))
+	wc := c.Context().(*wheelConn)
+	wc.w.Touch(&wc.e)
 	buf, _ := c.Next(-1)
 	_, _ = c.Write(buf)
 	return gnet.None
 }
 
 func (h *wheelEcho) OnClose(c gnet.Conn, _ error) gnet.Action {
-	h.w.Remove(c.Context().(*Entry[gnet.Conn]))
+	wc := c.Context().(*wheelConn)
+	wc.w.Remove(&wc.e)
 	return gnet.None
 }
 
@@ -60,10 +62,9 @@ func startWheelEcho(t *testing.T, timeout time.Duration) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "s")
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &wheelEcho{timeout: timeout, ctx: ctx, booted: make(chan struct{})}
+	h := &wheelEcho{loops: NewLoops(timeout, func(c gnet.Conn) { _ = c.Close() }), booted: make(chan struct{})}
 	done := make(chan error, 1)
-	go func() { done <- gnet.Run(h, "unix://"+path, gnet.WithNumEventLoop(1)) }()
+	go func() { done <- gnet.Run(h, "unix://"+path, gnet.WithMulticore(true), gnet.WithNumEventLoop(2)) }()
 	select {
 	case <-h.booted:
 	case err := <-done:
@@ -72,7 +73,7 @@ func startWheelEcho(t *testing.T, timeout time.Duration) string {
 		t.Fatal("gnet did not boot in 5 s")
 	}
 	t.Cleanup(func() {
-		cancel()
+		h.loops.Stop()
 		_ = h.eng.Stop(context.Background())
 		<-done
 		_ = os.RemoveAll(dir)
