@@ -135,6 +135,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if stopErr := s.client.Stop(); stopErr != nil && !errors.Is(stopErr, context.Canceled) {
 		s.log.Debug("gnet stop", "err", stopErr)
 	}
+	s.handler.idle.Stop()
 	for _, a := range s.acceptors {
 		a.closePlaceholder()
 	}

@@ -64,7 +64,7 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	s.priv, s.privErr = openGnetPrivate(o.noGnetPrivate)
 	s.adm.max = int64(o.MaxConns)
 	s.adm.onZero = s.noneOpen
-	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout, adm: &s.adm, priv: s.priv}
+	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idle: newIdleLoops(o.IdleTimeout), adm: &s.adm, priv: s.priv}
 	s.connsOnly = len(sockets) > 0
 	for _, sk := range sockets {
 		s.sockets = append(s.sockets, &served{Socket: sk})
