@@ -28,9 +28,10 @@ bench-ab: build bench-bins
 
 # Cold start with six inherited sockets: exec to READY=1 and to the first echo (root: it starts
 # the server as PID 1 of a new PID namespace so that LISTEN_PID is right without a shell);
+# in turn with a hello-world Go binary and gnet-native, built as `make build` builds;
 # prints the table and writes bench/results/startup-<date>-<host>[-N].md.
 bench-startup: build bench-bins
-	$(BENCH_BIN)/startup -server $(BIN) -runs 50 -loops 1,2 -command "make bench-startup"
+	$(BENCH_BIN)/startup -server $(BIN) -go $(GO) -runs 50 -loops 1,2 -command "make bench-startup"
 
 # One event loop on one core against two loops on both cores (the load generator on core 1);
 # prints the table and writes bench/results/multicore-<date>-<host>[-N].md.

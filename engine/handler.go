@@ -6,21 +6,22 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/echo-activation/echo-server/engine/idlewheel"
 )
 
 // echoHandler is the gnet event handler: every stream connection echoes what
 // it reads, without copying it into a buffer of its own.
 type echoHandler struct {
 	gnet.BuiltinEventEngine
-	log         *slog.Logger
-	debug       bool
-	idleTimeout time.Duration // 0: connections may stay silent forever
-	adm         *admission    // released in OnClose
-	priv        *gnetPrivate  // nil: no pausing (see backpressure.go)
-	src         *sources      // per-source limits and PROXY headers (sources.go)
+	log   *slog.Logger
+	debug bool
+	idle  *idlewheel.Loops[gnet.Conn] // nil: connections may stay silent forever (conn.go)
+	adm   *admission                  // released in OnClose
+	priv  *gnetPrivate                // nil: no pausing (see backpressure.go)
+	src   *sources                    // per-source limits and PROXY headers (sources.go)
 }
 
 func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
@@ -36,8 +37,8 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	st.opened = true
 	sv.stats.accepted.Add(1)
-	if h.idleTimeout > 0 {
-		st.watchIdle(c, h.idleTimeout, func() { sv.stats.idleClosed.Add(1) })
+	if h.idle != nil {
+		st.watchIdle(c, h.idle)
 	}
 	if h.debug {
 		h.log.Debug("open", "socket", sv.Name, "fd", c.Fd(), "peer", c.RemoteAddr())
@@ -57,9 +58,7 @@ func (h *echoHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 	}
 	sv := st.sv
-	if h.idleTimeout > 0 && !st.active.Load() {
-		st.active.Store(true) // a load first: no locked write on every message
-	}
+	st.touch()
 	buf, _ := c.Next(-1)
 	// Counted before the echo leaves: a client that has its echo back and
 	// then reads the metrics must find its bytes counted as received.

@@ -172,6 +172,7 @@ func (s *Server) shutdown(ctx context.Context, from state) error {
 	s.vsock.closeAll()
 	s.vsock.wait()
 	s.stopGnet()
+	s.handler.idle.Stop()
 	return err
 }
 

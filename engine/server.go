@@ -72,7 +72,7 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 		s.closeSocketFDsOf(sockets)
 		return nil, fmt.Errorf("engine: per-source limits: %w", err)
 	}
-	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idleTimeout: o.IdleTimeout, adm: &s.adm, priv: s.priv, src: src}
+	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idle: newIdleLoops(o.IdleTimeout), adm: &s.adm, priv: s.priv, src: src}
 	s.connsOnly = len(sockets) > 0
 	streams := false // gnet is started only for stream sockets
 	for _, sk := range sockets {

@@ -5,6 +5,12 @@
 // queued the connection meanwhile). It prints a markdown table and writes
 // it, with the command, the machine and its load, to
 // bench/results/startup-<date>-<host>[-N].md.
+//
+// In the same run, start by start in turn with the project, it times two
+// references started the same way (PID 1 of a new PID namespace): a
+// hello-world Go binary from exec to exit and gnet-native (bench/peers)
+// from exec to its first echo, both built by the tool in a temporary
+// directory with the flags of the project's `make build`.
 package main
 
 import (
@@ -21,6 +27,7 @@ import (
 
 type options struct {
 	server, out, command string
+	goTool, benchDir     string
 	runs                 int
 	loops                []int
 }
@@ -39,21 +46,24 @@ func main() {
 		fatal(err)
 	}
 	defer os.RemoveAll(dir)
+	subs, cleanup, err := subjects(o, dir)
+	if err != nil {
+		fatal(err)
+	}
+	defer cleanup()
 	rec := &startRecord{options: o, before: host.ReadLoad()}
 	warn(rec.before.Warning(o.usedCPUs(), 0))
-	fmt.Print(tableHead)
-	for _, l := range o.loops {
-		sub, err := os.MkdirTemp(dir, "l") // fresh socket paths for each row
-		if err != nil {
-			fatal(err)
+	for range o.runs { // in turn, so that the machine's load falls on every row alike
+		for _, sub := range subs {
+			x, err := sub.once()
+			if err != nil {
+				fatal(fmt.Errorf("%s: %w", sub.name, err))
+			}
+			sub.samples = append(sub.samples, x)
 		}
-		row, err := measure(o.server, l, o.runs, sub)
-		if err != nil {
-			fatal(err)
-		}
-		fmt.Print(row)
-		rec.rows = append(rec.rows, row)
 	}
+	rec.subjects = subs
+	fmt.Print(rec.table())
 	rec.after = host.ReadLoad()
 	path := record.Base(o.out, "startup") + ".md"
 	if err := os.WriteFile(path, []byte(rec.markdown()), 0o644); err != nil {
@@ -62,14 +72,57 @@ func main() {
 	fmt.Println("startup: record written to", path)
 }
 
+// subjects are the table's rows: each server once per --loops value, the
+// hello-world and gnet-native.
+func subjects(o options, dir string) ([]*subject, func(), error) {
+	var subs []*subject
+	var cleanups []func()
+	cleanup := func() {
+		for _, c := range cleanups {
+			c()
+		}
+	}
+	for _, server := range strings.Split(o.server, ",") {
+		for _, l := range o.loops {
+			sub, err := os.MkdirTemp(dir, "l") // fresh socket paths for each row
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			s, c, err := projectSubject(server, l, sub)
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			subs, cleanups = append(subs, s), append(cleanups, c)
+		}
+	}
+	hello, err := buildHello(o.goTool, dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	peer, err := buildPeer(o.goTool, o.benchDir, dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	subs = append(subs,
+		&subject{name: "hello-world (Go)", once: func() (sample, error) { return helloOnce(hello) }},
+		&subject{name: "gnet-native", once: func() (sample, error) { return gnetOnce(peer) }})
+	return subs, cleanup, nil
+}
+
 func parseFlags() (options, error) {
 	var o options
 	var loops string
-	flag.StringVar(&o.server, "server", "bin/echo-server", "server binary")
+	flag.StringVar(&o.server, "server", "bin/echo-server", "server binary; several, comma-separated, alternate start by start (an A/B of builds with distinct file names)")
 	flag.IntVar(&o.runs, "runs", 30, "starts to measure per --loops value (1..1000)")
 	flag.StringVar(&loops, "loops", "1,2", "the server's --loops values, comma-separated (one table row each)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the markdown record")
 	flag.StringVar(&o.command, "command", "", "command recorded in the result (default startup's own)")
+	flag.StringVar(&o.goTool, "go", "go", "go command that builds the hello-world and gnet-native")
+	flag.StringVar(&o.benchDir, "bench", "bench", "the bench module's directory (gnet-native's source)")
 	flag.Parse()
 	if o.command == "" {
 		o.command = strings.Join(os.Args, " ")

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -13,32 +12,38 @@ import (
 	"github.com/echo-activation/echo-server/engine/echotest"
 )
 
-// measure starts the server runs times with loops event loops and returns
-// its table row: median (min..max) ms from exec to READY=1 and to the echo.
-func measure(server string, loops, runs int, dir string) (string, error) {
+// projectSubject sets up the six sockets and the notify socket in dir
+// and returns the row for server with loops event loops, and what closes
+// the sockets.
+func projectSubject(server string, loops int, dir string) (*subject, func(), error) {
+	var closers []io.Closer
+	cleanup := func() {
+		for _, c := range closers {
+			_ = c.Close()
+		}
+	}
 	var socks []echotest.Socket
 	for _, n := range []string{"tcp4", "tcp6", "udp4", "udp6", "unix", "unixgram"} {
 		s, err := echotest.Listen(n, n, dir)
 		if err != nil {
-			return "", err
+			cleanup()
+			return nil, nil, err
 		}
-		defer s.File.Close()
+		closers = append(closers, s.File)
 		socks = append(socks, s)
 	}
 	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "notify"), Net: "unixgram"})
 	if err != nil {
-		return "", err
+		cleanup()
+		return nil, nil, err
 	}
-	defer notify.Close()
-	var ready, echo []time.Duration
-	for range runs {
+	closers = append(closers, notify)
+	sub := &subject{name: fmt.Sprintf("%s --loops %d", filepath.Base(server), loops)}
+	sub.once = func() (sample, error) {
 		r, e, err := once(server, loops, socks, notify)
-		if err != nil {
-			return "", err
-		}
-		ready, echo = append(ready, r), append(echo, e)
+		return sample{ready: r, echo: e, exit: notMeasured}, err
 	}
-	return fmt.Sprintf("| %s --loops %d | %d | %s | %s |\n", filepath.Base(server), loops, runs, summary(ready), summary(echo)), nil
+	return sub, cleanup, nil
 }
 
 // once starts the server, times READY=1 and the first echo, and stops it.
@@ -99,10 +104,4 @@ func drain(notify *net.UnixConn) {
 			return
 		}
 	}
-}
-
-func summary(d []time.Duration) string {
-	slices.Sort(d)
-	ms := func(x time.Duration) string { return fmt.Sprintf("%.2f", float64(x.Microseconds())/1000) }
-	return fmt.Sprintf("%s (%s..%s)", ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]))
 }

@@ -1,0 +1,1 @@
+// Empty: lets acceptbatch.go declare the gnet functions it links to without a body.
