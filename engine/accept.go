@@ -58,13 +58,11 @@ const (
 
 // acceptor accepts on one stream listener through gnet's loops.
 type acceptor struct {
-	s        *Server
-	sv       *served
-	fd       int         // sv.FD, the acceptor's until StopAccepting
-	addr     *listenAddr // LocalAddr of every connection gnet accepts here
-	perConn  bool        // set the TCP options per connection (the listener refused them)
-	network  string      // "tcp" or "unix", as gnet's listener map names it (acceptbatch.go)
-	batching bool        // acceptMore is running (on the one loop)
+	s       *Server
+	sv      *served
+	fd      int         // sv.FD, the acceptor's until StopAccepting
+	addr    *listenAddr // LocalAddr of every connection gnet accepts here
+	perConn bool        // set the TCP options per connection (the listener refused them)
 
 	mu       sync.Mutex
 	mode     acceptMode
@@ -107,7 +105,6 @@ func (s *Server) newAcceptor(sv *served) *acceptor {
 		a.perConn = setTCPOptions(a.fd) != nil
 	}
 	s.priv.addListener(s.client, a.fd, network, a.addr)
-	a.network = network
 	return a
 }
 
@@ -218,7 +215,6 @@ func (a *acceptor) opened(c gnet.Conn) *connState {
 		a.s.loopPath.toGo()
 	} else {
 		a.balance(c.EventLoop())
-		a.acceptMore(c)
 	}
 	return st
 }

@@ -1,1 +1,0 @@
-// Empty: lets acceptbatch.go declare the gnet functions it links to without a body.
