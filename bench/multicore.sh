@@ -33,11 +33,10 @@ run() { # loops cpus mode conns len -> msg/s
 
 free_udp_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# group N PORT CMD...: exec CMD with N SO_REUSEPORT UDP sockets on 127.0.0.1:PORT as fds 3..,
+# group_py N PORT CMD...: exec CMD with N SO_REUSEPORT UDP sockets on 127.0.0.1:PORT as fds 3..,
 # LISTEN_FDS and LISTEN_PID set, as systemd passes ReusePort=yes with N ListenDatagram= lines
-# (systemd-socket-activate has no ReusePort).
-group() {
-  python3 -c '
+# (systemd-socket-activate has no ReusePort). It execs in place: the server keeps its PID.
+group_py='
 import os, socket, sys
 n, port, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
 socks = []
@@ -51,8 +50,7 @@ assert fds == list(range(3, 3 + n)), fds
 for fd in fds:
     os.set_inheritable(fd, True)
 os.environ.update(LISTEN_FDS=str(n), LISTEN_PID=str(os.getpid()))
-os.execv(argv[0], argv)' "$@"
-}
+os.execv(argv[0], argv)'
 
 # udp SERVER N CPUS -> "msg/s cpu_us_per_msg": SERVER with N loops or threads on CPUS, pingpong
 # of 64 datagram sockets (64 B), the load generator on core 1. No GOMAXPROCS: Go takes the
@@ -62,8 +60,8 @@ udp() {
   port=$(free_udp_port)
   case $server in
   echo-server) taskset -c "$cpus" systemd-socket-activate --datagram -l "127.0.0.1:$port" "$bin" --loops "$n" 2>/dev/null & ;;
-  echo-server-group) taskset -c "$cpus" bash -c "$(declare -f group); group $n $port $bin --loops $n" 2>/dev/null & ;;
-  gnet-native) taskset -c "$cpus" bench/bin/gnetnative -net udp -addr "127.0.0.1:$port" -loops "$n" 2>/dev/null & ;;
+  echo-server-group) taskset -c "$cpus" python3 -c "$group_py" "$n" "$port" "$bin" --loops "$n" 2>/dev/null & ;;
+  gnet-native) taskset -c "$cpus" bench/bin/gnetnative -net udp -addr "127.0.0.1:$port" -loops "$n" >/dev/null 2>&1 & ;;
   c) taskset -c "$cpus" bench/bin/mmsg_echo udp "127.0.0.1:$port" "$n" & ;;
   c-reuseport) taskset -c "$cpus" bench/bin/mmsg_echo udp "127.0.0.1:$port" "$n" reuseport & ;;
   esac
