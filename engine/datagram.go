@@ -103,7 +103,10 @@ func (d *datagramLoop) run(s *Server) {
 }
 
 // batch reads and answers one batch; false: the socket is empty (or
-// stopped while a reply waited for room).
+// stopped while a reply waited for room). A batch that did not fill up
+// emptied the socket: the reader goes back to its epoll rather than spend
+// a recvmmsg on EAGAIN (the epoll is level-triggered: what arrived
+// meanwhile wakes it at once).
 func (d *datagramLoop) batch(s *Server) bool {
 	switch err := d.recv(); {
 	case err == unix.EAGAIN:
@@ -124,7 +127,7 @@ func (d *datagramLoop) batch(s *Server) bool {
 			return false
 		}
 	}
-	return true
+	return d.n == len(d.msgs)
 }
 
 // dropRest counts the replies of a batch that the socket stopped before
