@@ -249,8 +249,9 @@ stop_unit echo@4000
 ns systemctl start echo-udp.socket || fail "systemctl start echo-udp.socket: $(ns systemctl status --no-pager echo-udp.socket | tail -n5)"
 expect_eq "echo-udp.socket: two datagram sockets per address" \
 	"127.0.0.1:3000 (Datagram) 127.0.0.1:3000 (Datagram) [::1]:3000 (Datagram) [::1]:3000 (Datagram)" \
-	"$(ns systemctl show -p Listen --value echo-udp.socket)"
-expect_echo "udp4 over a reuseport group (the first datagram starts the service)" 60 "UDP4:127.0.0.1:3000" ns
+	"$(ns systemctl show -p Listen --value echo-udp.socket | tr '\n' ' ' | sed 's/ $//')"
+# socat waits out -t after a UDP reply: 5 s is the service's start and the echo
+expect_echo "udp4 over a reuseport group (the first datagram starts the service)" 5 "UDP4:127.0.0.1:3000" ns
 expect_echo "udp6 over a reuseport group" 2 "UDP6:[::1]:3000" ns
 expect_eq "echo-udp.service state" "active running" "$(show echo-udp.service ActiveState SubState)"
 pid=$(show echo-udp.service MainPID)
