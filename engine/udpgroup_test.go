@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -96,5 +95,3 @@ func TestUDPLoopSharedAcrossLoops(t *testing.T) {
 		}
 	}
 }
-
-var _ = fmt.Sprint
