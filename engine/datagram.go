@@ -4,8 +4,6 @@ package engine
 
 import (
 	"os"
-	"syscall"
-	"time"
 	"unsafe"
 
 	"github.com/echo-activation/echo-server/engine/udprules"
@@ -18,50 +16,36 @@ const (
 	unixBatch = 16 // unix datagrams can be ~200 KiB each: a smaller batch bounds memory
 )
 
-// datagramLoop echoes a datagram socket in batches: one recvmmsg fills up to
-// a batch of buffers and records each sender, and one sendmmsg sends the same
-// buffers back to the same senders, so no byte is copied in user space.
-// recvmmsg/sendmmsg are called directly with x/sys (x/net's batch API
-// allocates per call): the loop allocates nothing after newDatagramLoop.
-// They are raw syscalls, without the scheduler hand-off of unix.Syscall6:
-// the socket is non-blocking, so they never block, and the hand-off would
-// cost a scheduler round per batch (bench/results/design-figures.md).
+// datagramLoop is one reader of a datagram socket: it echoes in batches.
+// One recvmmsg fills up to a batch of buffers and records each sender, and
+// one sendmmsg sends the same buffers back to the same senders, so no byte
+// is copied in user space. recvmmsg/sendmmsg are called directly with x/sys
+// (x/net's batch API allocates per call): the loop allocates nothing after
+// newDatagramLoop. They are raw syscalls, without the scheduler hand-off of
+// unix.Syscall6: the socket is non-blocking, so they never block, and the
+// hand-off would cost a scheduler round per batch
+// (bench/results/design-figures.md). A socket has one or several readers
+// (datagramgroup.go); each waits in its own epoll (datagramwait.go).
 type datagramLoop struct {
+	ds    *datagramSocket // the socket, shared with its other readers
 	sv    *served
-	f     *os.File // pollable wrapper of the adopted fd; Close stops the loop
-	rc    syscall.RawConn
+	w     *datagramWait
 	msgs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrAny
-	skip  []bool                       // per datagram of the batch: no reply
-	guard *udprules.Guard              // UDP sockets only: what not to answer
-	logs  [udprules.NumReasons]rateLog // one refusal line per reason per interval
+	skip  []bool // per datagram of the batch: no reply
 	// slab holds the batch's buffers. It is mapped directly rather than
-	// allocated from the Go heap: several MiB per socket would start the
+	// allocated from the Go heap: several MiB per reader would start the
 	// garbage collector during start-up, and untouched pages cost nothing.
 	slab []byte
 	size int // bytes per buffer: the largest datagram the socket can carry
 
-	n, next int   // received in this batch; next to send
-	err     error // recvmmsg error of this batch
-	recvFn  func(uintptr) bool
-	sendFn  func(uintptr) bool
+	n, next int // received in this batch; next to send
 }
 
-func (s *Server) serveDatagram(sv *served) error {
-	d, err := newDatagramLoop(sv)
-	if err != nil {
-		return err
-	}
-	if sv.Domain != unix.AF_UNIX {
-		d.guard = udprules.New(s.opts.UDPGuard)
-	}
-	s.run(d, func() { d.run(s) })
-	return nil
-}
-
-// newDatagramLoop takes ownership of sv.FD: on error it is closed.
-func newDatagramLoop(sv *served) (*datagramLoop, error) {
+// newDatagramLoop makes a reader of ds; close releases what it made.
+func newDatagramLoop(ds *datagramSocket) (*datagramLoop, error) {
+	sv := ds.sv
 	batch, size := inetBatch, 1<<16
 	if sv.Domain == unix.AF_UNIX {
 		batch = unixBatch
@@ -71,18 +55,15 @@ func newDatagramLoop(sv *served) (*datagramLoop, error) {
 	}
 	slab, err := unix.Mmap(-1, 0, batch*size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
-		_ = closeFD(sv.FD)
 		return nil, os.NewSyscallError("mmap", err)
 	}
-	f := os.NewFile(uintptr(sv.FD), sv.Name)
-	rc, err := f.SyscallConn()
+	w, err := newDatagramWait(sv.FD, ds.stop, ds.readers > 1)
 	if err != nil {
-		_ = f.Close()
 		_ = unix.Munmap(slab)
 		return nil, err
 	}
 	d := &datagramLoop{
-		sv: sv, f: f, rc: rc, size: size, slab: slab,
+		ds: ds, sv: sv, w: w, size: size, slab: slab,
 		msgs:  make([]unix.Mmsghdr, batch),
 		iovs:  make([]unix.Iovec, batch),
 		names: make([]unix.RawSockaddrAny, batch),
@@ -96,43 +77,62 @@ func newDatagramLoop(sv *served) (*datagramLoop, error) {
 		d.msgs[i].Hdr.Namelen = unix.SizeofSockaddrAny
 		d.iovs[i].SetLen(size)
 	}
-	d.recvFn, d.sendFn = d.recv, d.send
 	return d, nil
 }
 
-// Close stops the loop: pending reads and writes return at once.
-func (d *datagramLoop) Close() error { return d.f.SetDeadline(time.Unix(1, 0)) }
+func (d *datagramLoop) close() {
+	d.w.close()
+	_ = unix.Munmap(d.slab)
+}
 
+// run echoes until the socket is stopped: after each wakeup it takes
+// batches until the socket is empty. A batch it has read is answered
+// before it looks at the stop signal again.
 func (d *datagramLoop) run(s *Server) {
-	defer func() { _ = unix.Munmap(d.slab) }()
-	defer d.f.Close()
 	for {
-		if err := d.rc.Read(d.recvFn); err != nil {
-			return // deadline set by Close, or the fd is gone
+		ok, err := d.w.readable()
+		if err != nil {
+			s.log.Error("datagram socket not read any more", "socket", d.sv.Name, "err", err)
 		}
-		if d.err != nil {
-			d.sv.stats.errors.Add(1)
-			s.log.Debug("recvmmsg", "socket", d.sv.Name, "err", d.err)
-			continue
-		}
-		d.sv.stats.datagramsIn.Add(uint64(d.n))
-		if s.opts.Debug {
-			s.log.Debug("datagrams", "socket", d.sv.Name, "read", d.n, "bytes", batchBytes(d.msgs[:d.n]))
-		}
-		d.prepareReplies(s)
-		if err := d.rc.Write(d.sendFn); err != nil {
-			d.finish()
+		if !ok {
 			return
+		}
+		for !d.ds.stopped.Load() && d.batch(s) {
 		}
 	}
 }
 
-// finish answers a batch that Close cut off between its read and its
-// replies (rc.Write fails at once once the deadline has passed; a restart
-// lost one datagram in ~8 fleet test runs that way): one more non-blocking
-// pass, and whatever still cannot go out is counted as dropped.
-func (d *datagramLoop) finish() {
-	_ = d.rc.Control(func(fd uintptr) { d.send(fd) })
+// batch reads and answers one batch; false: the socket is empty (or
+// stopped while a reply waited for room). A batch that did not fill up
+// emptied the socket: the reader goes back to its epoll rather than spend
+// a recvmmsg on EAGAIN (the epoll is level-triggered: what arrived
+// meanwhile wakes it at once).
+func (d *datagramLoop) batch(s *Server) bool {
+	switch err := d.recv(); {
+	case err == unix.EAGAIN:
+		return false
+	case err != nil:
+		d.sv.stats.errors.Add(1)
+		s.log.Debug("recvmmsg", "socket", d.sv.Name, "err", err)
+		return true
+	}
+	d.sv.stats.datagramsIn.Add(uint64(d.n))
+	if s.opts.Debug {
+		s.log.Debug("datagrams", "socket", d.sv.Name, "read", d.n, "bytes", batchBytes(d.msgs[:d.n]))
+	}
+	d.prepareReplies(s)
+	for !d.send() {
+		if !d.w.writable() {
+			d.dropRest()
+			return false
+		}
+	}
+	return d.n == len(d.msgs)
+}
+
+// dropRest counts the replies of a batch that the socket stopped before
+// they could go out (its send queue was full) as dropped.
+func (d *datagramLoop) dropRest() {
 	for ; d.next < d.n; d.next++ {
 		if !d.skip[d.next] {
 			d.sv.stats.dropped.Add(1)
@@ -140,27 +140,24 @@ func (d *datagramLoop) finish() {
 	}
 }
 
-// recv runs one recvmmsg; it returns false to wait for readability. Only
-// the entries the previous batch used need their lengths reset.
-func (d *datagramLoop) recv(fd uintptr) bool {
+// recv runs one recvmmsg: nil, EAGAIN (the socket is empty) or its
+// error. Only the entries the previous batch used need their lengths reset.
+func (d *datagramLoop) recv() error {
 	for i := range d.n {
 		d.msgs[i].Hdr.Namelen = unix.SizeofSockaddrAny
 		d.iovs[i].SetLen(d.size)
 	}
+	d.n, d.next = 0, 0
 	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[0])), uintptr(len(d.msgs)), 0, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(d.sv.FD), uintptr(unsafe.Pointer(&d.msgs[0])), uintptr(len(d.msgs)), 0, 0, 0)
 		switch e {
 		case 0:
-			d.n, d.next, d.err = int(r), 0, nil
-			return true
+			d.n = int(r)
+			return nil
 		case unix.EINTR:
 			continue
-		case unix.EAGAIN:
-			d.n = 0
-			return false
 		}
-		d.n, d.next, d.err = 0, 0, e
-		return true
+		return e
 	}
 }
 
@@ -168,14 +165,15 @@ func (d *datagramLoop) recv(fd uintptr) bool {
 // datagrams that are not answered (see refuse).
 func (d *datagramLoop) prepareReplies(s *Server) {
 	var in uint64
-	if d.guard != nil {
-		d.guard.Tick()
+	var now int64
+	if d.sv.guard != nil {
+		now = d.sv.guard.Now()
 	}
 	for i := range d.n {
 		m := &d.msgs[i]
 		d.iovs[i].SetLen(int(m.Len))
 		in += uint64(m.Len)
-		d.skip[i] = d.refuse(s, i)
+		d.skip[i] = d.refuse(s, i, now)
 		m.Hdr.Flags = 0
 	}
 	d.sv.stats.bytesIn.Add(in)
@@ -193,7 +191,7 @@ func batchBytes(msgs []unix.Mmsghdr) (n uint64) {
 // (MSG_TRUNC, counted as an error: we never send a shortened echo), from a
 // unix client with no bound address to reply to (dropped), or refused by
 // the UDP guard (counted by reason).
-func (d *datagramLoop) refuse(s *Server, i int) bool {
+func (d *datagramLoop) refuse(s *Server, i int, now int64) bool {
 	m := &d.msgs[i]
 	switch {
 	case m.Hdr.Flags&unix.MSG_TRUNC != 0:
@@ -206,15 +204,15 @@ func (d *datagramLoop) refuse(s *Server, i int) bool {
 			s.log.Debug("datagram from unbound unix client dropped", "socket", d.sv.Name)
 		}
 		return true
-	case d.guard == nil:
+	case d.sv.guard == nil:
 		return false
 	}
-	r := d.guard.Check(&d.names[i], d.slab[i*d.size:i*d.size+int(m.Len)])
+	r := d.sv.guard.Check(&d.names[i], d.slab[i*d.size:i*d.size+int(m.Len)], now)
 	if r == udprules.Answered {
 		return false
 	}
 	d.sv.stats.refused[r].Add(1)
-	if d.logs[r].due() {
+	if d.ds.logs[r].due() {
 		s.log.Warn("datagram not answered", "socket", d.sv.Name, "reason", r.String(), "source", udprules.SourceString(&d.names[i]))
 	}
 	return true
@@ -225,10 +223,11 @@ func (d *datagramLoop) refuse(s *Server, i int) bool {
 const unixUnnamedLen = 2
 
 // send runs sendmmsg over each run of answerable replies. It returns false
-// to wait until an inet socket can write again; a unix peer that does not
+// to wait until an inet socket can write again (EAGAIN: its send buffer is
+// full); a unix peer that does not
 // read (EAGAIN), has gone (ECONNREFUSED, ENOENT) or refuses the datagram
 // loses only its own reply, counted as dropped, so it cannot stall others.
-func (d *datagramLoop) send(fd uintptr) bool {
+func (d *datagramLoop) send() bool {
 	for d.next < d.n {
 		if d.skip[d.next] {
 			d.next++
@@ -238,7 +237,7 @@ func (d *datagramLoop) send(fd uintptr) bool {
 		for end < d.n && !d.skip[end] {
 			end++
 		}
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&d.msgs[d.next])), uintptr(end-d.next), 0, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(d.sv.FD), uintptr(unsafe.Pointer(&d.msgs[d.next])), uintptr(end-d.next), 0, 0, 0)
 		switch {
 		case e == 0:
 			d.countSent(int(r))

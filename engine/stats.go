@@ -42,7 +42,8 @@ type SocketStats struct {
 type served struct {
 	Socket
 	stats counters
-	acc   *acceptor // a stream listener accepted on gnet's loops (accept.go)
+	acc   *acceptor       // a stream listener accepted on gnet's loops (accept.go)
+	guard *udprules.Guard // a UDP socket's, shared by every socket of its address (datagramgroup.go)
 }
 
 func (sv *served) snapshot() SocketStats {

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +19,8 @@ import (
 // Helpers of the UDP abuse tests: in-process servers, clients and forged
 // datagrams, all inside a test's own network namespace.
 
-// guarded is an in-process server with one UDP socket, its log captured.
+// guarded is an in-process server with one UDP socket, or a reuseport
+// group of them, its log captured.
 type guarded struct {
 	srv  *Server
 	addr netip.AddrPort
@@ -28,6 +31,21 @@ type guarded struct {
 // systemd's BindIPv6Only=both makes) in ns with the given guard.
 func startGuarded(t testing.TB, ns *netns, url string, g udprules.Config) *guarded {
 	t.Helper()
+	return startGroup(t, ns, url, g, groupShape{sockets: 1, loops: 1})
+}
+
+// groupShape is how a guarded server serves its address: sockets > 1 is a
+// reuseport group, loops is Options.Loops.
+type groupShape struct{ sockets, loops int }
+
+func (sh groupShape) String() string { return fmt.Sprintf("%d-sockets-%d-loops", sh.sockets, sh.loops) }
+
+// startGroup serves url in ns as shape says, with the given guard.
+func startGroup(t testing.TB, ns *netns, url string, g udprules.Config, shape groupShape) *guarded {
+	t.Helper()
+	if shape.sockets > 1 {
+		return serveGuarded(t, reuseportGroup(t, ns, url, shape.sockets), g, shape.loops)
+	}
 	var fd activation.InheritedFD
 	err := ns.do(func() (err error) {
 		if url == "dual" {
@@ -40,11 +58,73 @@ func startGuarded(t testing.TB, ns *netns, url string, g udprules.Config) *guard
 	if err != nil {
 		t.Fatal(err)
 	}
-	// serveFDs hands fd to the server, which closes it: no cleanup of ours.
+	return serveGuarded(t, []activation.InheritedFD{fd}, g, shape.loops)
+}
+
+// serveGuarded serves fds (one address) with loops loops and guard g.
+func serveGuarded(t testing.TB, fds []activation.InheritedFD, g udprules.Config, loops int) *guarded {
+	t.Helper()
+	// serveFDs hands the fds to the server, which closes them: no cleanup of ours.
 	buf := &echotest.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	srv := serveFDs(t, []activation.InheritedFD{fd}, log, WithLoops(1), WithUDPGuard(g))
+	srv := serveFDs(t, fds, log, WithLoops(loops), WithUDPGuard(g))
 	return &guarded{srv: srv, addr: netip.MustParseAddrPort(srv.Stats()[0].Addr), log: buf}
+}
+
+// reuseportGroup binds n UDP sockets to one address with SO_REUSEPORT, as
+// systemd does for ReusePort=yes and n ListenDatagram= lines of it.
+func reuseportGroup(t testing.TB, ns *netns, url string, n int) []activation.InheritedFD {
+	t.Helper()
+	ap := netip.MustParseAddrPort(url[strings.Index(url, "//")+2:])
+	var fds []activation.InheritedFD
+	err := ns.do(func() error {
+		for i := range n {
+			fd, port, err := reuseportSocket(ap)
+			if err != nil {
+				return err
+			}
+			ap = netip.AddrPortFrom(ap.Addr(), port) // the first socket's port 0 chose it
+			fds = append(fds, activation.InheritedFD{FD: fd, Name: fmt.Sprintf("group-%d", i)})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fds
+}
+
+func reuseportSocket(ap netip.AddrPort) (int, uint16, error) {
+	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port())}
+	family := unix.AF_INET6
+	if ap.Addr().Is4() {
+		sa, family = &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}, unix.AF_INET
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, 0, err
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+		_ = unix.Close(fd)
+		return -1, 0, err
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		_ = unix.Close(fd)
+		return -1, 0, err
+	}
+	got, err := unix.Getsockname(fd)
+	if err != nil {
+		_ = unix.Close(fd)
+		return -1, 0, err
+	}
+	switch a := got.(type) {
+	case *unix.SockaddrInet4:
+		return fd, uint16(a.Port), nil
+	case *unix.SockaddrInet6:
+		return fd, uint16(a.Port), nil
+	}
+	_ = unix.Close(fd)
+	return -1, 0, fmt.Errorf("getsockname: %T", got)
 }
 
 func dualStackUDP() (activation.InheritedFD, error) {
@@ -58,7 +138,22 @@ func dualStackUDP() (activation.InheritedFD, error) {
 	return activation.InheritedFD{FD: fd, Name: "dual"}, err
 }
 
-func (g *guarded) stats() SocketStats { return g.srv.Stats()[0] }
+// stats sums the counters of the server's sockets (one, or a group).
+func (g *guarded) stats() SocketStats {
+	var sum SocketStats
+	for _, st := range g.srv.Stats() {
+		sum.DatagramsIn += st.DatagramsIn
+		sum.DatagramsOut += st.DatagramsOut
+		sum.BytesIn += st.BytesIn
+		sum.BytesOut += st.BytesOut
+		sum.Dropped += st.Dropped
+		sum.Errors += st.Errors
+		for r := range st.Refused {
+			sum.Refused[r] += st.Refused[r]
+		}
+	}
+	return sum
+}
 
 // handled is how many datagrams the server has finished with.
 func (s SocketStats) handled() uint64 {

@@ -30,65 +30,80 @@ var reflectCases = []reflectCase{
 // floodSize is enough forged datagrams to spend the default burst twice.
 const floodSize = 2 * udprules.DefaultReplyBurst
 
+// budgetShapes: one loop on one socket, two loops on one socket, and a
+// reuseport group of two sockets with a loop each. The victim's budget is
+// one budget in every shape, not one per loop.
+var budgetShapes = []groupShape{{sockets: 1, loops: 1}, {sockets: 1, loops: 2}, {sockets: 2, loops: 2}}
+
 // TestUDPReflectionBudget: a flood of forged datagrams naming one victim
 // address, on many ports, gets at most burst + budget*seconds replies,
-// with the defaults; an honest client at another address and one on
-// loopback, echoing all the while, lose nothing.
+// with the defaults, however many loops serve the address; an honest
+// client at another address and one on loopback, echoing all the while,
+// lose nothing.
 func TestUDPReflectionBudget(t *testing.T) {
 	for _, tc := range reflectCases {
-		t.Run(tc.name, func(t *testing.T) {
-			ns := newNetns(t)
-			f := newForgerIn(t, ns)
-			g := startGuarded(t, ns, tc.url, udprules.Config{})
-			victim := listenUDP(t, ns, netip.AddrPortFrom(tc.victim, 0))
-			atVictim := &atomic.Uint64{}
-			go func() {
-				buf := make([]byte, 256)
-				for _, err := victim.Read(buf); err == nil; _, err = victim.Read(buf) {
-					atVictim.Add(1)
-				}
-			}()
-			stop, honestSent := make(chan struct{}), &atomic.Uint64{}
-			before := g.stats() // idle: the honest clients start below
-			var honest sync.WaitGroup
-			echoed := make([]int, 2)
-			for i, from := range []netip.Addr{tc.honest, g.addr.Addr()} {
-				c := listenUDP(t, ns, netip.AddrPortFrom(from, 0))
-				pause := time.Duration(0) // loopback: no budget
-				if i == 0 {
-					pause = 2 * time.Millisecond // at most 500 a second: within its own budget
-				}
-				honest.Add(1)
-				go func() { defer honest.Done(); echoed[i] = pingUntil(t, c, g.addr, pause, stop, honestSent) }()
-			}
-			vport := victim.LocalAddr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()
-			start := time.Now()
-			flood(t, f, g, before, tc.victim, vport, honestSent)
-			close(stop)
-			honest.Wait()
-			honestEchoed := uint64(echoed[0] + echoed[1]) // every honest datagram came back, or the test failed
-			waitAtLeast(t, g, func(s SocketStats) bool {
-				return s.DatagramsOut+s.Refused[udprules.RefusedBudget]-before.DatagramsOut >= floodSize+honestEchoed
-			})
-			st, elapsed := g.stats(), time.Since(start) // every reply was granted in elapsed
-			replies := st.DatagramsOut - before.DatagramsOut - honestEchoed
-			refused := st.Refused[udprules.RefusedBudget]
-			bound := udprules.DefaultReplyBurst + uint64(elapsed.Seconds()*udprules.DefaultReplyBudget) + 1
-			t.Logf("flood of %d in %v: %d replies to the victim (bound %d), %d refused, %d arrived at its one socket; honest clients echoed %v",
-				floodSize, elapsed.Round(time.Millisecond), replies, bound, refused, atVictim.Load(), echoed)
-			if replies+refused != floodSize {
-				t.Errorf("%d replies + %d refused: %d of the flood's %d datagrams lost on the way", replies, refused, floodSize-replies-refused, floodSize)
-			}
-			if replies > bound || replies < udprules.DefaultReplyBurst {
-				t.Errorf("%d replies to the victim; want between the burst %d and %d", replies, udprules.DefaultReplyBurst, bound)
-			}
-			if atVictim.Load() == 0 {
-				t.Error("no reply reached the victim's socket: the test sees nothing")
-			}
-			if echoed[0] == 0 || echoed[1] == 0 {
-				t.Errorf("honest clients echoed %v datagrams during the flood", echoed)
-			}
-		})
+		for _, shape := range budgetShapes {
+			t.Run(tc.name+"/"+shape.String(), func(t *testing.T) { testReflectionBudget(t, tc, shape) })
+		}
+	}
+}
+
+func testReflectionBudget(t *testing.T, tc reflectCase, shape groupShape) {
+	ns := newNetns(t)
+	f := newForgerIn(t, ns)
+	g := startGroup(t, ns, tc.url, udprules.Config{}, shape)
+	victim := listenUDP(t, ns, netip.AddrPortFrom(tc.victim, 0))
+	atVictim := &atomic.Uint64{}
+	go func() {
+		buf := make([]byte, 256)
+		for _, err := victim.Read(buf); err == nil; _, err = victim.Read(buf) {
+			atVictim.Add(1)
+		}
+	}()
+	stop, honestSent := make(chan struct{}), &atomic.Uint64{}
+	before := g.stats() // idle: the honest clients start below
+	var honest sync.WaitGroup
+	echoed := make([]int, 2)
+	for i, from := range []netip.Addr{tc.honest, g.addr.Addr()} {
+		c := listenUDP(t, ns, netip.AddrPortFrom(from, 0))
+		pause := time.Duration(0) // loopback: no budget
+		if i == 0 {
+			pause = 2 * time.Millisecond // at most 500 a second: within its own budget
+		}
+		honest.Add(1)
+		go func() { defer honest.Done(); echoed[i] = pingUntil(t, c, g.addr, pause, stop, honestSent) }()
+	}
+	vport := victim.LocalAddr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()
+	start := time.Now()
+	flood(t, f, g, before, tc.victim, vport, honestSent)
+	close(stop)
+	honest.Wait()
+	honestEchoed := uint64(echoed[0] + echoed[1]) // every honest datagram came back, or the test failed
+	waitAtLeast(t, g, func(s SocketStats) bool {
+		return s.DatagramsOut+s.Refused[udprules.RefusedBudget]-before.DatagramsOut >= floodSize+honestEchoed
+	})
+	st, elapsed := g.stats(), time.Since(start) // every reply was granted in elapsed
+	replies := st.DatagramsOut - before.DatagramsOut - honestEchoed
+	refused := st.Refused[udprules.RefusedBudget]
+	bound := udprules.DefaultReplyBurst + uint64(elapsed.Seconds()*udprules.DefaultReplyBudget) + 1
+	t.Logf("flood of %d in %v: %d replies to the victim (bound %d), %d refused, %d arrived at its one socket; honest clients echoed %v",
+		floodSize, elapsed.Round(time.Millisecond), replies, bound, refused, atVictim.Load(), echoed)
+	if replies+refused != floodSize {
+		t.Errorf("%d replies + %d refused: %d of the flood's %d datagrams lost on the way", replies, refused, floodSize-replies-refused, floodSize)
+	}
+	if replies > bound || replies < udprules.DefaultReplyBurst {
+		t.Errorf("%d replies to the victim; want between the burst %d and %d", replies, udprules.DefaultReplyBurst, bound)
+	}
+	if atVictim.Load() == 0 {
+		t.Error("no reply reached the victim's socket: the test sees nothing")
+	}
+	if echoed[0] == 0 || echoed[1] == 0 {
+		t.Errorf("honest clients echoed %v datagrams during the flood", echoed)
+	}
+	for _, st := range g.srv.Stats() {
+		if st.DatagramsIn == 0 {
+			t.Errorf("socket %s of the group received none of the flood: the kernel did not spread it", st.Name)
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func flags(c *config) []flagSpec {
 		{long: "listen", arg: "URL", value: listenURLs(&c.listen, anyEndpoint),
 			help: "create and serve this socket instead of inherited ones (repeatable); URL forms below"},
 		{long: "loops", arg: "N", value: intIn(&c.loops, 0, maxLoops(), fmt.Sprintf("%d per CPU", loopsPerCPU)),
-			help: fmt.Sprintf("gnet event loops: 0 for one per CPU, at most %d per CPU", loopsPerCPU)},
+			help: fmt.Sprintf("gnet event loops, and the readers of each UDP address: 0 for one per CPU, at most %d per CPU", loopsPerCPU)},
 		{long: "debug", short: "d", value: switchOf(&c.debug),
 			help: "log at debug level: every connection, read and write (and datagram batch) with its byte count and socket name"},
 		{long: "sdnotify", short: "s", value: switchOf(&c.sdnotify),

@@ -14,7 +14,11 @@
 # - echo-container and echo-container-strict (nested podman --network=none): the same
 #   families except unix datagram (the reply path is outside the container), uid 65534,
 #   no outbound connect;
-# - echo@4000.socket: a template instance.
+# - echo@4000.socket: a template instance;
+# - echo-udp.socket + echo-udp.service: ReusePort=yes with two ListenDatagram= lines per
+#   address makes two reuseport groups of two sockets; the service serves each socket on a
+#   reader thread of its own, echoes udp4 and udp6 byte for byte, and 32 clients per address
+#   reach both sockets of each group (the per-socket counters of its final stats lines).
 # shellcheck disable=SC2015,SC2016 # pass and fail always return 0; awk programs are single-quoted
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -98,7 +102,8 @@ ns sh -ec '
 
 # --- static checks under the real manager
 out=$(ns systemd-analyze verify echo.socket echo-metrics.socket echo-vsock.socket echo.service echo-container.socket echo-container.service \
-	echo-container-strict.socket echo-container-strict.service echo@4000.socket echo@4000.service 2>&1) &&
+	echo-container-strict.socket echo-container-strict.service echo@4000.socket echo@4000.service \
+	echo-udp.socket echo-udp.service 2>&1) &&
 	[[ -z $out ]] && pass "systemd-analyze verify (in nspawn): no output" || fail "systemd-analyze verify (in nspawn): $out"
 if out=$(ns systemd-analyze security --threshold="$THRESHOLD" echo.service 2>&1); then
 	pass "systemd-analyze security echo.service (in nspawn): ${out##*→ Overall exposure level for echo.service: }"
@@ -239,6 +244,31 @@ warned=$(ns journalctl -b -q -u echo@4000.service -p warning -o cat || true)
 	fail "journalctl -p warning lacks the connection-limit warning: ${warned:-nothing}"
 journal_checks echo@4000.service
 stop_unit echo@4000
+
+# --- a reuseport group per address
+ns systemctl start echo-udp.socket || fail "systemctl start echo-udp.socket: $(ns systemctl status --no-pager echo-udp.socket | tail -n5)"
+expect_eq "echo-udp.socket: two datagram sockets per address" \
+	"127.0.0.1:3000 (Datagram) 127.0.0.1:3000 (Datagram) [::1]:3000 (Datagram) [::1]:3000 (Datagram)" \
+	"$(ns systemctl show -p Listen --value echo-udp.socket | tr '\n' ' ' | sed 's/ $//')"
+# socat waits out -t after a UDP reply: 5 s is the service's start and the echo
+expect_echo "udp4 over a reuseport group (the first datagram starts the service)" 5 "UDP4:127.0.0.1:3000" ns
+expect_echo "udp6 over a reuseport group" 2 "UDP6:[::1]:3000" ns
+expect_eq "echo-udp.service state" "active running" "$(show echo-udp.service ActiveState SubState)"
+pid=$(show echo-udp.service MainPID)
+expect_eq "echo-udp.service reader threads (one per socket)" "udp-reader-0 udp-reader-0 udp-reader-0 udp-reader-0" \
+	"$(ns sh -c "cat /proc/$pid/task/*/comm" | grep '^udp-reader-' | sort | tr '\n' ' ' | sed 's/ $//')"
+# 32 clients per address, each from its own port, so the kernel's hash reaches both sockets
+replies=$(ns sh -c 'for i in $(seq 32); do
+	for a in UDP4:127.0.0.1:3000 UDP6:[::1]:3000; do echo "client $i" | socat -t2 - "$a" & done
+done; wait' | grep -c '^client ' || true)
+expect_eq "echo-udp: replies to 64 clients" 64 "$replies"
+stop_unit echo-udp
+finals=$(ns journalctl -b -q -u echo-udp.service -o cat | grep 'msg=stats why=final' || true)
+expect_eq "echo-udp: final stats lines (one per socket)" 4 "$(grep -c . <<<"$finals")"
+idle=$(grep -c 'datagrams_in=0 ' <<<"$finals" || true)
+expect_eq "echo-udp: sockets of a group that received nothing" 0 "$idle"
+expect_eq "echo-udp: start-up lines for the groups" 4 \
+	"$(ns journalctl -b -q -u echo-udp.service -o cat | grep -c 'UDP socket served by several loops.*readers=1 reuseport_group=2' || true)"
 
 failed=$(ns systemctl list-units --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')
 expect_eq "failed units in the container" "" "$failed"

@@ -46,7 +46,7 @@ else
 fi
 cp "$REPO/units/echo.service" "$root/etc/systemd/system/"
 
-for u in echo.service echo@.service; do
+for u in echo.service echo@.service echo-udp.service; do
 	if out=$(systemd-analyze security --offline=true --threshold="$THRESHOLD" "$REPO/units/$u" 2>&1); then
 		pass "systemd-analyze security $u: ${out##*→ Overall exposure level for }"
 	else
@@ -74,6 +74,12 @@ got=$(section Socket "$REPO/units/echo@.socket" | sed 's/%i/3000/g; s/echo-3000\
 expect_eq "[Socket] of echo@.socket (with %i=3000) matches echo.socket" "$want" "$got"
 expect_eq "[Service] of echo@.service matches echo.service (but Sockets=)" \
 	"$(section Service "$REPO/units/echo.service" | grep -v '^Sockets=')" "$(section Service "$REPO/units/echo@.service")"
+expect_eq "[Service] of echo-udp.service matches echo.service (but Sockets= and --loops 2)" \
+	"$(section Service "$REPO/units/echo.service" | grep -v '^Sockets=' | sed 's/^ExecStart=.*/& --loops 2/')" \
+	"$(section Service "$REPO/units/echo-udp.service")"
+expect_eq "echo-udp.socket: two ListenDatagram= per address, ReusePort=yes" \
+	"ListenDatagram=127.0.0.1:3000 ListenDatagram=127.0.0.1:3000 ListenDatagram=[::1]:3000 ListenDatagram=[::1]:3000 ReusePort=yes" \
+	"$(section Socket "$REPO/units/echo-udp.socket" | grep -E '^(ListenDatagram|ReusePort)=' | tr '\n' ' ' | sed 's/ $//')"
 
 # quadlet: Debian 12's podman 4.3 has none; build quadlet from the module proxy (cached) at the
 # first version with the keys used (4.4.0) and a late 4.x, and check what they generate.

@@ -1,6 +1,10 @@
 package udprules
 
-import "github.com/echo-activation/echo-server/engine/gcra"
+import (
+	"sync/atomic"
+
+	"github.com/echo-activation/echo-server/engine/gcra"
+)
 
 // The third rule of the UDP guard caps reflection: however many forged
 // datagrams name one victim address (on any ports), the replies sent to that
@@ -26,14 +30,17 @@ type budgetEntry struct {
 	tat int64  // when the bucket is full again, ns on the guard's clock
 }
 
-// budgetTable is not safe for concurrent use (one per datagram loop).
+// budgetTable is safe for concurrent use: each set is used under its
+// stripe's lock (stripes.go), and the overflow bucket, which addresses of
+// every set share, is spent with compare-and-swap.
 type budgetTable struct {
+	locks    stripes
 	sets     [][2]budgetEntry
-	overflow int64 // tat of the bucket shared by addresses the table cannot hold
+	overflow atomic.Int64 // tat of the bucket shared by addresses the table cannot hold
 	rate     gcra.Rate
 }
 
-// budgetTableBytes is the table's memory, allocated once.
+// budgetTableBytes is the memory of the table's sets, allocated once.
 const budgetTableBytes = budgetSets * 2 * 16
 
 func newBudgetTable(rate, burst int) *budgetTable {
@@ -43,11 +50,35 @@ func newBudgetTable(rate, burst int) *budgetTable {
 // allow spends one reply of the budget of the address with key at now; it
 // reports false, spending nothing, when the budget is used up.
 func (b *budgetTable) allow(key uint64, now int64) bool {
-	return b.rate.Spend(b.bucket(max(key, 1), key>>52&(budgetSets-1), now), now)
+	idx := key >> 52 & (budgetSets - 1)
+	st := b.locks.lock(idx)
+	tat := b.bucket(max(key, 1), idx, now)
+	if tat == nil {
+		st.Unlock()
+		return spendShared(b.rate, &b.overflow, now)
+	}
+	ok := b.rate.Spend(tat, now)
+	st.Unlock()
+	return ok
 }
 
-// bucket finds the address's entry, claims a free one, or returns the
-// overflow bucket.
+// spendShared spends from a bucket that other loops spend from at the same
+// time: Spend on a copy, stored only if the bucket has not moved since.
+func spendShared(r gcra.Rate, tat *atomic.Int64, now int64) bool {
+	for {
+		old := tat.Load()
+		next := old
+		if !r.Spend(&next, now) {
+			return false
+		}
+		if tat.CompareAndSwap(old, next) {
+			return true
+		}
+	}
+}
+
+// bucket finds the address's entry or claims a free one; nil means the
+// overflow bucket. The set's lock is held.
 func (b *budgetTable) bucket(tag, idx uint64, now int64) *int64 {
 	set := &b.sets[idx]
 	for i := range set {
@@ -61,5 +92,5 @@ func (b *budgetTable) bucket(tag, idx uint64, now int64) *int64 {
 			return &e.tat
 		}
 	}
-	return &b.overflow
+	return nil
 }

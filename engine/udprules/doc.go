@@ -6,7 +6,9 @@
 //
 // It owns no socket and makes no system call: a Guard judges a source
 // address, a payload and the time, in fixed memory (two tables of 192 KiB
-// and 128 KiB per socket, allocated once) and without allocating, so every
-// rule is table-tested without sockets. The engine's datagram loop asks it
-// once per datagram and counts and logs the refusals.
+// and 128 KiB per served address, and 16 KiB of locks each, allocated
+// once) and without allocating, so every rule is table-tested without
+// sockets. Every datagram loop of one address (several loops on one socket,
+// or a reuseport group) asks the same Guard, concurrently, once per
+// datagram, and counts and logs the refusals.
 package udprules

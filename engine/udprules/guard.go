@@ -74,14 +74,16 @@ func (r Reason) String() string {
 	return [...]string{"answered", "source_port", "source_address", "loop", "reply_budget", "?"}[min(uint(r), uint(NumReasons))]
 }
 
-// Guard applies the three rules to each datagram of one socket. It is not
-// safe for concurrent use: each datagram loop has its own.
+// Guard applies the three rules to each datagram of one address. It is
+// safe for concurrent use, and meant to be shared by every loop that
+// serves the address (several loops on one socket, or a reuseport group):
+// an echo loop whose datagrams land on two loops is counted once, and one
+// address has one reply budget, whichever loop answers it.
 type Guard struct {
 	loops  *loopTable   // nil: loop rule off
 	budget *budgetTable // nil: budget rule off
 	seed   maphash.Seed // keys are unpredictable, so a flood cannot aim at one set
 	epoch  time.Time
-	now    int64 // ns since epoch, read once per batch by tick
 }
 
 // New returns a guard with g's rules (zero fields take the defaults).
@@ -97,19 +99,21 @@ func New(g Config) *Guard {
 	return u
 }
 
-// Tick reads the clock for the next batch (monotonic, no allocation).
-func (u *Guard) Tick() { u.now = int64(time.Since(u.epoch)) }
+// Now reads the guard's clock (monotonic ns, no allocation): a loop reads
+// it once per batch and judges the batch's datagrams at that time.
+func (u *Guard) Now() int64 { return int64(time.Since(u.epoch)) }
 
-// Check judges one datagram from sa carrying payload.
-func (u *Guard) Check(sa *unix.RawSockaddrAny, payload []byte) Reason {
+// Check judges one datagram from sa carrying payload, arrived at now (a
+// time Now returned).
+func (u *Guard) Check(sa *unix.RawSockaddrAny, payload []byte, now int64) Reason {
 	if r := sourceRule(sa); r != Answered {
 		return r
 	}
 	addr, port := u.addrKey(sa)
-	if u.loops != nil && u.loops.arrive(loopKey(u.seed, addr, port, payload), u.now) {
+	if u.loops != nil && u.loops.arrive(loopKey(u.seed, addr, port, payload), now) {
 		return RefusedLoop
 	}
-	if u.budget != nil && !isLoopback(sa) && !u.budget.allow(addr, u.now) {
+	if u.budget != nil && !isLoopback(sa) && !u.budget.allow(addr, now) {
 		return RefusedBudget
 	}
 	return Answered

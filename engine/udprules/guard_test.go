@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,14 +62,13 @@ func TestGuardRules(t *testing.T) {
 		if ap.Addr().Is4() {
 			fam = unix.AF_INET
 		}
-		sa, got := rawSockaddr(ap, fam), 0
-		g.Tick()
+		sa, got, now := rawSockaddr(ap, fam), 0, g.Now()
 		for i := range tc.n {
 			p := msg(i)
 			if tc.same {
 				p = msg(-1)
 			}
-			switch r := g.Check(sa, p); r {
+			switch r := g.Check(sa, p, now); r {
 			case Answered:
 				got++
 			case tc.refused:
@@ -97,8 +97,7 @@ func TestGuardAllocs(t *testing.T) {
 		allocs := testing.AllocsPerRun(10000, func() {
 			i++
 			binary.LittleEndian.PutUint64(payload, i)
-			g.Tick()
-			_ = g.Check(sa, payload)
+			_ = g.Check(sa, payload, g.Now())
 		})
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per datagram", src, allocs)
@@ -116,9 +115,53 @@ func BenchmarkGuardCheck(b *testing.B) {
 			b.ReportAllocs()
 			for i := range b.N {
 				binary.LittleEndian.PutUint64(payload, uint64(i))
-				g.Tick()
-				_ = g.Check(sa, payload)
+				_ = g.Check(sa, payload, g.Now())
 			}
+		})
+	}
+}
+
+// BenchmarkGuardShared: the check of a 64-byte datagram from one loop
+// ("single") against GOMAXPROCS loops sharing the guard ("shared"), with
+// every datagram from one address (its loop and budget entries in one
+// stripe each: the worst case) or from distinct addresses.
+func BenchmarkGuardShared(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		shared bool
+		addrs  int
+	}{
+		{name: "single/one-address", addrs: 1},
+		{name: "shared/one-address", shared: true, addrs: 1},
+		{name: "single/1024-addresses", addrs: 1024},
+		{name: "shared/1024-addresses", shared: true, addrs: 1024},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			g := New(Config{ReplyBudget: 1 << 30, ReplyBurst: 1 << 30})
+			var srcs []*unix.RawSockaddrAny
+			for i := range tc.addrs {
+				ap := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 40000)
+				srcs = append(srcs, rawSockaddr(ap, unix.AF_INET))
+			}
+			var loops atomic.Uint64
+			check := func(payload []byte, i uint64) {
+				binary.LittleEndian.PutUint64(payload, i)
+				_ = g.Check(srcs[i%uint64(len(srcs))], payload, g.Now())
+			}
+			b.ReportAllocs()
+			if !tc.shared {
+				payload := make([]byte, 64)
+				for i := range b.N {
+					check(payload, uint64(i))
+				}
+				return
+			}
+			b.RunParallel(func(pb *testing.PB) {
+				payload, i := make([]byte, 64), loops.Add(1)<<40 // distinct payloads per loop
+				for ; pb.Next(); i++ {
+					check(payload, i)
+				}
+			})
 		})
 	}
 }

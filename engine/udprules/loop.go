@@ -22,9 +22,10 @@ type loopEntry struct {
 	count int32  // arrivals in the window
 }
 
-// loopTable counts repeats of (address, port, payload); it is not safe for
-// concurrent use (one per datagram loop).
+// loopTable counts repeats of (address, port, payload). It is safe for
+// concurrent use: each set is used under its stripe's lock (stripes.go).
 type loopTable struct {
+	locks  stripes
 	sets   [][2]loopEntry
 	limit  int32 // arrivals answered per window
 	window int64 // ns
@@ -34,14 +35,15 @@ func newLoopTable(limit int, window int64) *loopTable {
 	return &loopTable{sets: make([][2]loopEntry, loopSets), limit: int32(limit), window: window}
 }
 
-// loopTableBytes is the table's memory, allocated once.
+// loopTableBytes is the memory of the table's sets, allocated once.
 const loopTableBytes = loopSets * 2 * 24
 
 // arrive records one arrival of key at now and reports whether it is over
 // the limit: a loop.
 func (t *loopTable) arrive(key uint64, now int64) bool {
-	tag := max(key, 1) // never 0
-	set := &t.sets[key>>52&(loopSets-1)]
+	tag, idx := max(key, 1), key>>52&(loopSets-1) // tag never 0
+	defer t.locks.lock(idx).Unlock()
+	set := &t.sets[idx]
 	for i := range set {
 		e := &set[i]
 		if e.tag == tag && now-e.start < t.window {

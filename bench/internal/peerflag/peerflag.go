@@ -1,5 +1,5 @@
 // Package peerflag is the command line every Go peer server shares:
-// -net tcp|udp|unix|unixgram -addr ADDR, plus SIGTERM handling.
+// -net tcp|udp|unix|unixgram -addr ADDR [-loops N], plus SIGTERM handling.
 package peerflag
 
 import (
@@ -10,9 +10,16 @@ import (
 	"syscall"
 )
 
-// Parse reads -net and -addr and exits with usage on a bad value.
+// loops is -loops, for the peers that have event loops (gnetnative).
+var loops = 1
+
+// Loops returns -loops (default 1), after Parse.
+func Loops() int { return loops }
+
+// Parse reads -net, -addr and -loops and exits with usage on a bad value.
 func Parse(name string) (network, addr string) {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
+	fs.IntVar(&loops, "loops", 1, "event loops, where the peer has them (gnetnative)")
 	fs.StringVar(&network, "net", "tcp", "tcp, udp, unix or unixgram")
 	fs.StringVar(&addr, "addr", "127.0.0.1:0", "host:port or unix socket path")
 	_ = fs.Parse(os.Args[1:])

@@ -16,6 +16,9 @@
 
 static volatile sig_atomic_t stopping;
 
+/* bind_reuseport: open_bound sets SO_REUSEPORT before binding (mmsg_echo reuseport). */
+static int bind_reuseport;
+
 static void on_term(int sig) { (void)sig; stopping = 1; }
 
 /* catch_term makes SIGTERM/SIGINT interrupt blocking calls and set stopping,
@@ -64,6 +67,7 @@ static int open_bound(int is_unix, int type, const char *addr) {
 	fd = socket(ai->ai_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0) die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind_reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) die("bind");
 	freeaddrinfo(ai);
 	return fd;

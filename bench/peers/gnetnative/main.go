@@ -1,7 +1,8 @@
 // Command gnetnative is the reference peer: a gnet v2 echo that binds its
-// own listener, one event loop, echoing in OnTraffic without a copy.
+// own listener, one event loop (or -loops N), echoing in OnTraffic without
+// a copy. For UDP, gnet binds one SO_REUSEPORT socket per loop.
 //
-//	gnetnative -net tcp|udp|unix -addr ADDR
+//	gnetnative -net tcp|udp|unix -addr ADDR [-loops N]
 package main
 
 import (
@@ -36,7 +37,7 @@ func main() {
 	if network == "unixgram" {
 		log.Fatal("gnetnative: gnet has no unixgram listener")
 	}
-	err := gnet.Run(&echo{}, network+"://"+addr, gnet.WithMulticore(true), gnet.WithNumEventLoop(1))
+	err := gnet.Run(&echo{}, network+"://"+addr, gnet.WithMulticore(true), gnet.WithNumEventLoop(peerflag.Loops()))
 	if network == "unix" {
 		_ = os.Remove(addr)
 	}

@@ -1,0 +1,123 @@
+//go:build linux
+
+package engine
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// datagramWait is how one reader of a datagram socket waits for it. Every
+// reader has its own epoll instance holding the socket with EPOLLEXCLUSIVE,
+// so an arrival wakes one idle reader, not all of them; and after each
+// wakeup a reader of several deletes and re-adds the socket, which moves
+// its entry to the tail of the socket's wait queue, so the next arrival
+// wakes the reader that has waited longest. Measured with two readers on
+// one socket (bench/results/udp-readers-2026-12-04.md): in Go's netpoller
+// (one dup per reader) half of all wakeups found nothing and one reader
+// echoed 85-94% of the datagrams; EPOLLEXCLUSIVE alone split them 87/13 at
+// light load; re-armed, 49/51 at every load, at the same CPU per datagram
+// within the noise. Every epoll holds the same fd (a dup per reader would
+// only add an fd), and the socket's stop eventfd, level-triggered and not
+// exclusive: one write to it stops every reader.
+type datagramWait struct {
+	fd, ep, stop int
+	rearm        bool // several readers: yield the head of the queue after each wakeup
+	woken        bool // rearm before the next wait
+	ev           unix.EpollEvent
+	evs          [2]unix.EpollEvent
+	pfd          [2]unix.PollFd
+}
+
+// newDatagramWait waits on fd and stop, neither of which it owns; close
+// releases only its epoll instance.
+func newDatagramWait(fd, stop int, rearm bool) (*datagramWait, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	w := &datagramWait{fd: fd, ep: ep, stop: stop, rearm: rearm,
+		ev:  unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLEXCLUSIVE, Fd: int32(fd)},
+		pfd: [2]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}, {Fd: int32(stop), Events: unix.POLLIN}},
+	}
+	stopEv := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(stop)}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, stop, &stopEv); err != nil {
+		_ = unix.Close(ep)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &w.ev); err != nil {
+		_ = unix.Close(ep)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return w, nil
+}
+
+func (w *datagramWait) close() { _ = unix.Close(w.ep) }
+
+// readable blocks until the socket may be readable; it returns false once
+// the socket is stopped (or its epoll fails, which is an error).
+func (w *datagramWait) readable() (bool, error) {
+	if w.woken && w.rearm {
+		if err := w.requeue(); err != nil {
+			return false, err
+		}
+	}
+	for {
+		n, err := unix.EpollWait(w.ep, w.evs[:], -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, os.NewSyscallError("epoll_wait", err)
+		}
+		for _, ev := range w.evs[:n] {
+			if ev.Fd == int32(w.stop) {
+				return false, nil
+			}
+		}
+		w.woken = true
+		return true, nil
+	}
+}
+
+// requeue moves the reader's wait entry to the tail of the socket's wait
+// queue (EPOLL_CTL_MOD is refused for EPOLLEXCLUSIVE). ADD checks the
+// socket at once, so an arrival between the two calls is not missed.
+func (w *datagramWait) requeue() error {
+	if err := unix.EpollCtl(w.ep, unix.EPOLL_CTL_DEL, w.fd, nil); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(w.ep, unix.EPOLL_CTL_ADD, w.fd, &w.ev))
+}
+
+// writable blocks until the socket can take a datagram again; false: the
+// socket is stopped.
+func (w *datagramWait) writable() bool {
+	for {
+		w.pfd[0].Revents, w.pfd[1].Revents = 0, 0
+		_, err := unix.Poll(w.pfd[:], -1)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil || w.pfd[1].Revents != 0:
+			return false
+		}
+		return true
+	}
+}
+
+// lockReaderThread pins the calling goroutine to its thread for good and
+// names the thread udp-reader-i (in /proc/PID/task/*/comm, top -H, perf), so
+// each reader's share of the CPU can be read per thread. The goroutine must
+// exit without unlocking: the runtime then ends the thread, and the name
+// ends with it.
+func lockReaderThread(i int) {
+	runtime.LockOSThread()
+	name := []byte("udp-reader-" + strconv.Itoa(i) + "\x00")
+	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0)
+	runtime.KeepAlive(name)
+}
