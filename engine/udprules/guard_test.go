@@ -57,12 +57,8 @@ func TestGuardRules(t *testing.T) {
 		{src: "[::1]:5000", n: 15, same: true, answered: 10, refused: RefusedLoop},
 		{src: "[2001:db8::1]:5000", n: 8, answered: 5, refused: RefusedBudget},
 	} {
-		ap := netip.MustParseAddrPort(tc.src)
-		fam := unix.AF_INET6
-		if ap.Addr().Is4() {
-			fam = unix.AF_INET
-		}
-		sa, got, now := rawSockaddr(ap, fam), 0, g.Now()
+		_, sa := senderSockaddr(tc.src)
+		got, now := 0, g.Now()
 		for i := range tc.n {
 			p := msg(i)
 			if tc.same {
@@ -88,12 +84,8 @@ func TestGuardAllocs(t *testing.T) {
 	g := New(Config{})
 	payload := make([]byte, 1024)
 	for _, src := range []string{"192.0.2.1:5000", "192.0.2.1:53", "[2001:db8::1]:5000", "127.0.0.1:6000"} {
-		ap := netip.MustParseAddrPort(src)
-		fam := unix.AF_INET6
-		if ap.Addr().Is4() {
-			fam = unix.AF_INET
-		}
-		sa, i := rawSockaddr(ap, fam), uint64(0)
+		_, sa := senderSockaddr(src)
+		i := uint64(0)
 		allocs := testing.AllocsPerRun(10000, func() {
 			i++
 			binary.LittleEndian.PutUint64(payload, i)

@@ -3,12 +3,9 @@ package udprules
 import (
 	"encoding/binary"
 	"fmt"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // TestGuardShared: loops that share a guard (run under -race) get one
@@ -99,13 +96,9 @@ func runShared(g *Guard, loops, each int, datagram func(loop, i int) (string, ui
 			<-start
 			for i := range each {
 				src, p := datagram(loop, i)
-				ap := netip.MustParseAddrPort(src)
-				fam := unix.AF_INET6
-				if ap.Addr().Is4() {
-					fam = unix.AF_INET
-				}
+				_, sa := senderSockaddr(src)
 				binary.BigEndian.PutUint32(payload, p)
-				if g.Check(rawSockaddr(ap, fam), payload, now) == Answered {
+				if g.Check(sa, payload, now) == Answered {
 					answered.Add(1)
 				}
 			}

@@ -25,6 +25,16 @@ func rawSockaddr(ap netip.AddrPort, family int) *unix.RawSockaddrAny {
 	return &sa
 }
 
+// senderSockaddr is rawSockaddr for a sender at src on a socket of its own
+// family (an IPv4 sender on an AF_INET socket).
+func senderSockaddr(src string) (netip.AddrPort, *unix.RawSockaddrAny) {
+	ap := netip.MustParseAddrPort(src)
+	if ap.Addr().Is4() {
+		return ap, rawSockaddr(ap, unix.AF_INET)
+	}
+	return ap, rawSockaddr(ap, unix.AF_INET6)
+}
+
 func TestSourceRule(t *testing.T) {
 	for _, tc := range []struct {
 		src  string
@@ -94,15 +104,11 @@ func TestIsLoopback(t *testing.T) {
 		{src: "[::2]:5000", want: false},
 		{src: "[::ffff:10.0.0.1]:5000", want: false},
 	} {
-		ap := netip.MustParseAddrPort(tc.src)
-		fam := unix.AF_INET6
-		if ap.Addr().Is4() {
-			fam = unix.AF_INET
-		}
-		if got := isLoopback(rawSockaddr(ap, fam)); got != tc.want {
+		ap, sa := senderSockaddr(tc.src)
+		if got := isLoopback(sa); got != tc.want {
 			t.Errorf("isLoopback(%s) = %v", tc.src, got)
 		}
-		if got, want := SourceString(rawSockaddr(ap, fam)), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(); got != want {
+		if got, want := SourceString(sa), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(); got != want {
 			t.Errorf("SourceString(%s) = %s", tc.src, got)
 		}
 	}
