@@ -17,17 +17,15 @@ import (
 type connState struct {
 	sv *served
 	// admitted: the connection holds a slot of the admission count, given
-	// back in OnClose. Set before gnet sees the connection, or in OnOpen.
+	// back in OnClose. Set before gnet sees the connection, or in OnOpen;
+	// cleared by OnOpen when a per-source limit rejects the connection
+	// (its slot is given back there), which an enroller reads as rejected.
 	admitted bool
 	// opened: OnOpen admitted and counted it (a connection rejected in
 	// OnOpen is not). An enroller reads it once EnrollContext has returned
 	// (gnet runs OnOpen before that) to find connections gnet dropped
 	// without opening them.
 	opened bool
-	// rejected: OnOpen closed it at once (a per-source limit or a trusted
-	// proxy's address on a connection that cannot wait); its admission is
-	// released already.
-	rejected bool
 	// source is what the connection counts against the per-source limits
 	// (sources.go); invalid: nothing. client is the client a PROXY header
 	// named; invalid: the peer is the client.

@@ -125,7 +125,7 @@ func (s *Server) enrollConn(c net.Conn, sv *served) (gnet.Conn, error) {
 	}
 	st := &connState{sv: sv, admitted: true}
 	gc, err := s.client.EnrollContext(c, st)
-	if err == nil && st.rejected { // OnOpen closed it and released its admission
+	if err == nil && !st.admitted { // OnOpen rejected it and released its admission
 		return nil, errRejected
 	}
 	if err == nil && !st.opened { // OnOpen ran before EnrollContext returned, if at all

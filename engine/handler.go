@@ -31,7 +31,7 @@ func (h *echoHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	sv := st.sv
 	if h.src.on() && !h.src.opened(c, st) {
-		st.rejected, st.admitted = true, false
+		st.admitted = false // released here: an enroller reads it as "rejected"
 		h.adm.release(sv)
 		return nil, gnet.Close
 	}

@@ -67,12 +67,6 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 	s.priv, s.privErr = openGnetPrivate(o.noGnetPrivate)
 	s.adm.max = int64(o.MaxConns)
 	s.adm.onZero = s.noneOpen
-	src, err := newSources(o)
-	if err != nil {
-		s.closeSocketFDsOf(sockets)
-		return nil, fmt.Errorf("engine: per-source limits: %w", err)
-	}
-	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idle: newIdleLoops(o.IdleTimeout), adm: &s.adm, priv: s.priv, src: src}
 	s.connsOnly = len(sockets) > 0
 	streams := false // gnet is started only for stream sockets
 	for _, sk := range sockets {
@@ -80,6 +74,12 @@ func New(sockets []Socket, opts ...Option) (*Server, error) {
 		s.connsOnly = s.connsOnly && sk.Kind == StreamConn
 		streams = streams || sk.Kind == StreamListener || sk.Kind == StreamConn
 	}
+	src, err := newSources(o)
+	if err != nil {
+		s.closeSocketFDs()
+		return nil, fmt.Errorf("engine: per-source limits: %w", err)
+	}
+	s.handler = &echoHandler{log: o.Logger, debug: o.Debug, idle: newIdleLoops(o.IdleTimeout), adm: &s.adm, priv: s.priv, src: src}
 	if !streams {
 		return s, nil
 	}
@@ -252,12 +252,6 @@ func (s *Server) Stats() []SocketStats {
 		out[i] = sv.snapshot()
 	}
 	return out
-}
-
-func (s *Server) closeSocketFDsOf(sockets []Socket) {
-	for _, sk := range sockets {
-		_ = closeFD(sk.FD)
-	}
 }
 
 func (s *Server) closeSocketFDs() {

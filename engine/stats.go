@@ -11,7 +11,7 @@ import (
 // counters are the live per-socket counters, updated on the hot paths with
 // single atomic adds.
 type counters struct {
-	accepted, rejected        atomic.Uint64 // rejected: the sum of rejectedBy
+	accepted                  atomic.Uint64
 	rejectedBy                [NumRejectReasons]atomic.Uint64
 	idleClosed                atomic.Uint64
 	open                      atomic.Int64
@@ -48,15 +48,17 @@ type served struct {
 
 func (sv *served) snapshot() SocketStats {
 	c := &sv.stats
-	return SocketStats{
+	st := SocketStats{
 		Name: sv.Name, Network: sv.Network(), Addr: sv.Addr,
-		Accepted: c.accepted.Load(), Rejected: c.rejected.Load(), Open: c.open.Load(),
+		Accepted: c.accepted.Load(), Open: c.open.Load(),
 		IdleClosed: c.idleClosed.Load(),
 		BytesIn:    c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
 		DatagramsIn: c.datagramsIn.Load(), DatagramsOut: c.datagramsOut.Load(),
 		Dropped: c.dropped.Load(), Errors: c.errors.Load(),
-		Refused: c.loadRefused(), RejectedBy: c.loadRejected(),
+		Refused: c.loadRefused(),
 	}
+	c.loadRejected(&st)
+	return st
 }
 
 func (c *counters) loadRefused() (out [udprules.NumReasons]uint64) {
@@ -66,15 +68,15 @@ func (c *counters) loadRefused() (out [udprules.NumReasons]uint64) {
 	return out
 }
 
-func (c *counters) loadRejected() (out [NumRejectReasons]uint64) {
-	for i := range out {
-		out[i] = c.rejectedBy[i].Load()
+// loadRejected sets the counts by reason and their sum, Rejected.
+func (c *counters) loadRejected(st *SocketStats) {
+	for i := range st.RejectedBy {
+		st.RejectedBy[i] = c.rejectedBy[i].Load()
+		st.Rejected += st.RejectedBy[i]
 	}
-	return out
 }
 
 // reject counts a stream connection closed at once.
 func (c *counters) reject(r RejectReason) {
 	c.rejectedBy[r].Add(1)
-	c.rejected.Add(1)
 }
