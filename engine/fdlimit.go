@@ -25,7 +25,10 @@ const fdHeadroom = 256
 // beyond its own.
 const dupsPerConn = 2
 
-func fdLimit() int64 {
+// FDLimit is the process's soft RLIMIT_NOFILE: the limit the fd guard
+// works below, and the number the command's default per-source cap is a
+// quarter of when --max-conns is 0.
+func FDLimit() int64 {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<40 {
 		return 1 << 40

@@ -59,7 +59,7 @@ type Server struct {
 func New(sockets []Socket, opts ...Option) (*Server, error) {
 	o := loadOptions(opts)
 	s := &Server{
-		opts: o, log: o.Logger, fdLimit: fdLimit(),
+		opts: o, log: o.Logger, fdLimit: FDLimit(),
 		stopping: newSignal(), acceptEnded: newSignal(), drained: newSignal(),
 		shutDown: newSignal(), done: newSignal(),
 		enroll: enrollers{ch: make(chan accepted, enrollerCount)},

@@ -26,7 +26,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []liste
 	}
 	sockets, metricsSockets := splitMetrics(sockets)
 	life := lifecycle{log, lifecycleLevel(sockets)}
-	limits := cfg.sourceLimits(fdLimit())
+	limits := cfg.sourceLimits(int(engine.FDLimit()))
 	health := &metrics.Health{}
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()),
@@ -204,14 +204,4 @@ func refusedCounts(st engine.SocketStats) string {
 		parts = append(parts, fmt.Sprintf("%s=%d", r, st.Refused[r]))
 	}
 	return strings.Join(parts, " ")
-}
-
-// fdLimit is the soft RLIMIT_NOFILE, the cap the default per-source limit
-// is a quarter of when --max-conns is 0.
-func fdLimit() int {
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<30 {
-		return 1 << 20
-	}
-	return int(rl.Cur)
 }
