@@ -16,8 +16,7 @@ import (
 // dialFrom connects to addr from the local address from (any port).
 func dialFrom(t *testing.T, from, addr string) net.Conn {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", addr)
+	c, err := echotest.DialFrom(from, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

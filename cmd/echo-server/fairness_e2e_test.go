@@ -47,8 +47,7 @@ func dialFrom(t *testing.T, from, addr string, n int) int {
 	t.Helper()
 	served := 0
 	for range n {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
-		c, err := d.Dial("tcp", addr)
+		c, err := echotest.DialFrom(from, addr)
 		if err != nil {
 			t.Fatalf("dial from %s: %v", from, err)
 		}

@@ -29,8 +29,7 @@ func (l holdLoad) run() map[string]int {
 	}()
 	for _, from := range l.From {
 		for range l.PerFrom {
-			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
-			c, err := d.Dial("tcp", l.Addr)
+			c, err := echotest.DialFrom(from, l.Addr)
 			if err != nil {
 				continue
 			}

@@ -138,6 +138,14 @@ func Dial(network, addr, dir string) (net.Conn, error) {
 	return net.DialTimeout(network, addr, 5*time.Second)
 }
 
+// DialFrom connects to the TCP address addr from the local address from
+// (any port), as a client of another host would: 127.0.0.0/8 is all
+// local, and a test's network namespace has addresses of its own.
+func DialFrom(from, addr string) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+	return d.Dial("tcp", addr)
+}
+
 // TempDir makes a temporary directory with a short path (unix socket paths
 // are limited to 107 bytes; t.TempDir's are often longer) and removes it when
 // the test ends.
