@@ -68,8 +68,7 @@ type acceptor struct {
 	mode     acceptMode
 	loops    []loopRef
 	armed    []bool                     // per loop: the listener is in its epoll
-	count    []loopCount                // per loop: connections it accepted here (balance.go)
-	shares   atomic.Pointer[loopShares] // loops and count, for balance without the lock
+	shares   atomic.Pointer[loopShares] // the loops and their counts, for balance without the lock
 	goAccept sync.WaitGroup
 	retired  bool // fd holds a placeholder, closed after the loops stop
 }
@@ -114,8 +113,8 @@ func (s *Server) newAcceptor(sv *served) *acceptor {
 func (a *acceptor) start(loops []loopRef) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.loops, a.armed, a.count = loops, make([]bool, len(loops)), make([]loopCount, len(loops))
-	a.shares.Store(&loopShares{loops: a.loops, count: a.count})
+	a.loops, a.armed = loops, make([]bool, len(loops))
+	a.shares.Store(&loopShares{loops: loops, count: make([]loopCount, len(loops))})
 	if a.s.fdsLow() {
 		a.toGoLocked()
 		return

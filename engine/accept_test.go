@@ -176,7 +176,8 @@ func TestLoopsShareFairly(t *testing.T) {
 			srv, stats := startServerWith(t, []Option{WithLoops(2)}, "tcp4://127.0.0.1:0")
 			connectMany(t, stats[0].Addr, 20, 50)
 			a := acceptorsOf(srv)[0]
-			counts := []int64{a.count[0].n.Load(), a.count[1].n.Load()}
+			sh := a.shares.Load()
+			counts := []int64{sh.count[0].n.Load(), sh.count[1].n.Load()}
 			t.Logf("connections per loop: %v", counts)
 			if counts[0]+counts[1] != 1000 {
 				t.Fatalf("loops accepted %v, want 1000 in all", counts)

@@ -53,13 +53,13 @@ func (a *acceptor) balance(el gnet.EventLoop) {
 	if a.mode != modeLoops {
 		return
 	}
-	armedMin, allMin := a.minCountsLocked()
+	armedMin, allMin := a.minCountsLocked(sh.count)
 	for j := range a.loops {
-		if !a.armed[j] && a.count[j].n.Load() <= armedMin {
+		if !a.armed[j] && sh.count[j].n.Load() <= armedMin {
 			_ = a.armLocked(j) // caught up with: accept again
 		}
 	}
-	if a.armed[i] && a.count[i].n.Load() >= allMin+balanceMargin && a.armedCountLocked() > 1 {
+	if a.armed[i] && mine >= allMin+balanceMargin && a.armedCountLocked() > 1 {
 		a.disarmLocked(i) // on its own loop: no event of it is in flight elsewhere
 	}
 }
@@ -84,18 +84,20 @@ func (sh *loopShares) fewest() int64 {
 // accepted is the number of connections the loops accepted here.
 func (a *acceptor) accepted() int64 {
 	var n int64
-	for j := range a.count {
-		n += a.count[j].n.Load()
+	if sh := a.shares.Load(); sh != nil {
+		for j := range sh.count {
+			n += sh.count[j].n.Load()
+		}
 	}
 	return n
 }
 
 // minCountsLocked returns the fewest connections accepted by an armed loop
 // and by any loop.
-func (a *acceptor) minCountsLocked() (armed, all int64) {
+func (a *acceptor) minCountsLocked(count []loopCount) (armed, all int64) {
 	armed, all = -1, -1
-	for j := range a.count {
-		n := a.count[j].n.Load()
+	for j := range count {
+		n := count[j].n.Load()
 		if all < 0 || n < all {
 			all = n
 		}
