@@ -88,23 +88,8 @@ func TestSeqpacketRecordsInFlight(t *testing.T) {
 	for i := range records {
 		records[i] = echotest.Payload([]int{1, 7, 1500, 9000, 64 << 10}[i%5]+i, uint64(i))
 	}
-	sent := make(chan error, 1)
-	go func() {
-		for _, r := range records {
-			if err := c.Send(r); err != nil {
-				sent <- err
-				return
-			}
-		}
-		sent <- nil
-	}()
-	for i, r := range records {
-		if err := c.Recv(r); err != nil {
-			t.Fatalf("record %d (%d bytes): %v", i, len(r), err)
-		}
-	}
-	if err := <-sent; err != nil {
-		t.Fatal(err)
+	if i, err := c.EchoInFlight(records); err != nil {
+		t.Fatalf("record %d of 100 in flight: %v", i, err)
 	}
 }
 

@@ -30,26 +30,11 @@ func checkRecords(t *testing.T, addr string) {
 		}
 	}
 	records := make([][]byte, 100)
-	sent := make(chan error, 1)
 	for i := range records {
 		records[i] = echotest.Payload(1+i*331, uint64(i))
 	}
-	go func() {
-		for _, r := range records {
-			if err := c.Send(r); err != nil {
-				sent <- err
-				return
-			}
-		}
-		sent <- nil
-	}()
-	for i, r := range records {
-		if err := c.Recv(r); err != nil {
-			t.Fatalf("%s, record %d of 100 in flight: %v", addr, i, err)
-		}
-	}
-	if err := <-sent; err != nil {
-		t.Fatal(err)
+	if i, err := c.EchoInFlight(records); err != nil {
+		t.Fatalf("%s, record %d of 100 in flight: %v", addr, i, err)
 	}
 }
 

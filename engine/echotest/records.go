@@ -89,6 +89,29 @@ func (c *RecordConn) Echo(p []byte) error {
 	return c.Recv(p)
 }
 
+// EchoInFlight sends every record without waiting for its echo (from a
+// goroutine) while it reads the echoes back one by one, each of which must
+// be its record exactly, in order. On error it returns the index of the
+// record whose echo was wrong (-1 when the sending failed).
+func (c *RecordConn) EchoInFlight(records [][]byte) (int, error) {
+	sent := make(chan error, 1)
+	go func() {
+		for _, r := range records {
+			if err := c.Send(r); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	for i, r := range records {
+		if err := c.Recv(r); err != nil {
+			return i, err
+		}
+	}
+	return -1, <-sent
+}
+
 // Ended waits (up to the receive timeout) for the server to close the
 // connection and reports whether it did: a read gets 0 bytes and the kernel
 // says the peer is gone (POLLRDHUP), or a reset.
