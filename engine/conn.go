@@ -27,10 +27,8 @@ type connState struct {
 	// without opening them.
 	opened bool
 	// source is what the connection counts against the per-source limits
-	// (sources.go); invalid: nothing. client is the client a PROXY header
-	// named; invalid: the peer is the client.
+	// (sources.go); invalid: nothing.
 	source netip.Addr
-	client netip.AddrPort
 	header *headerWait // a PROXY header is awaited; nil: not, or read
 	// idle is the connection's entry in wheel, its loop's idle wheel (nil
 	// when there is no idle timeout); only that loop touches either.

@@ -114,7 +114,7 @@ func (src *sources) opened(c gnet.Conn, st *connState) bool {
 		return true
 	}
 	if src.trusted(peer) {
-		hw := &headerWait{}
+		hw := &headerWait{proxy: peer}
 		hw.pending.Store(true)
 		st.header = hw
 		sv := st.sv
@@ -173,8 +173,8 @@ func (src *sources) header(c gnet.Conn, st *connState) (more bool, action gnet.A
 		return false, gnet.Close
 	}
 	st.header.timer.Stop()
+	peer := st.header.proxy
 	st.header = nil // read: the timer has nothing left to do
-	peer := peerAddr(c)
 	if err != nil {
 		st.sv.stats.reject(RejectedProxyHeader)
 		src.log.Warn("connection closed: bad PROXY header", "socket", st.sv.Name, "proxy", peer, "err", err)
@@ -185,7 +185,6 @@ func (src *sources) header(c gnet.Conn, st *connState) (more bool, action gnet.A
 		if !src.count(st, h.Source.Addr().Unmap(), peer) {
 			return false, gnet.Close
 		}
-		st.client = h.Source
 	}
 	return c.InboundBuffered() > 0, gnet.None
 }
@@ -202,6 +201,7 @@ func (src *sources) closed(st *connState) {
 
 // headerWait is a proxied connection waiting for its PROXY header.
 type headerWait struct {
+	proxy   netip.Addr  // the trusted proxy the connection came from
 	pending atomic.Bool // until the header is read, or the timer closes the connection
 	timer   *time.Timer
 }
