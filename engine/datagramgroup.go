@@ -109,11 +109,11 @@ func sharedGuard(group []*served, cfg udprules.Config) *udprules.Guard {
 // spareP adds one P to the Go scheduler, once, when a socket has several
 // readers and GOMAXPROCS is not set in the environment. A reader blocked in
 // epoll_wait holds no P, but while every P's thread is in a system call
-// the runtime's sysmon retakes them every 20 us and never backs off: with
-// two readers and GOMAXPROCS=2 it used 27% of the server's CPU at 48 000
-// datagrams a second and 41% at 12 000 (TestUDPReadersShareTheLoad's
-// threads); with one spare P it finds an idle one, leaves the readers'
-// Ps alone and sleeps up to 10 ms. Setting GOMAXPROCS stops Go from
+// the runtime's sysmon retakes them every 20 us and never backs off, a
+// large share of the server's CPU (README "UDP on every core" has the
+// figures, seen in TestUDPReadersShareTheLoad's threads); with one spare
+// P it finds an idle one, leaves the readers' Ps alone and sleeps up to
+// 10 ms. Setting GOMAXPROCS stops Go from
 // following a cgroup's CPU limit as it changes; the limit at start-up
 // is kept, plus one.
 var spareP sync.Once

@@ -16,12 +16,12 @@ import (
 // so an arrival wakes one idle reader, not all of them; and after each
 // wakeup a reader of several deletes and re-adds the socket, which moves
 // its entry to the tail of the socket's wait queue, so the next arrival
-// wakes the reader that has waited longest. Measured with two readers on
-// one socket (bench/results/udp-readers-2026-12-04.md): in Go's netpoller
-// (one dup per reader) half of all wakeups found nothing and one reader
-// echoed 85-94% of the datagrams; EPOLLEXCLUSIVE alone split them 87/13 at
-// light load; re-armed, 49/51 at every load, at the same CPU per datagram
-// within the noise. Every epoll holds the same fd (a dup per reader would
+// wakes the reader that has waited longest. Go's netpoller (one dup per
+// reader) wakes every reader for each arrival and leaves most of the work
+// to one; EPOLLEXCLUSIVE alone still favours the first waiter; re-armed,
+// the readers share the work evenly at every load, at the same CPU per
+// datagram (the measurement: bench/results/udp-readers-2026-12-04.md).
+// Every epoll holds the same fd (a dup per reader would
 // only add an fd), and the socket's stop eventfd, level-triggered and not
 // exclusive: one write to it stops every reader.
 type datagramWait struct {

@@ -92,8 +92,10 @@ func apply(cfg Config, r *Report) error {
 // setNoNewPrivs sets no_new_privs on the calling thread, from which
 // Landlock (go-landlock sets it on every thread before restricting them)
 // and seccomp TSYNC (the kernel copies it in seccomp_sync_threads) give it
-// to the others. A syscall.AllThreadsSyscall of its own would cost up to
-// 2.5 ms of start-up here, for a bit the next layer sets anyway.
+// to the others. A syscall.AllThreadsSyscall of its own would stop every
+// thread once more at start-up (measured in
+// bench/results/2026-12-04-vm-confine-notes.md), for a bit the next layer
+// sets anyway.
 func setNoNewPrivs() error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
