@@ -169,8 +169,8 @@ func (s *Server) shutdown(ctx context.Context, from state) error {
 		<-s.acceptEnded.wait()
 	}
 	err := s.drain(ctx)
-	s.vsock.closeAll()
-	s.vsock.wait()
+	s.goConns.closeAll()
+	s.goConns.wait()
 	s.stopGnet()
 	s.handler.idle.Stop()
 	return err

@@ -81,7 +81,7 @@ func (s *Server) takeRecordConn(fd int, sv *served) {
 	}
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, sendBuffer)
 	f := os.NewFile(uintptr(fd), sv.Name) // non-blocking: in Go's netpoller
-	s.vsock.add(f)
+	s.goConns.add(f)
 	go s.echoRecords(f, sv)
 }
 
@@ -89,7 +89,7 @@ func (s *Server) takeRecordConn(fd int, sv *served) {
 // the idle timeout, or Shutdown closes f. It owns f.
 func (s *Server) echoRecords(f *os.File, sv *served) {
 	defer s.adm.release(sv)
-	defer s.vsock.remove(f)
+	defer s.goConns.remove(f)
 	defer f.Close()
 	sv.stats.accepted.Add(1)
 	rc, _ := f.SyscallConn() // fails only for a nil *os.File

@@ -36,7 +36,7 @@ type Server struct {
 	stoppers []io.Closer    // accept and datagram loops, stopped by StopAccepting
 	loops    sync.WaitGroup // accept, datagram and vsock goroutines
 	enroll   enrollers      // the pool that hands accepted connections to gnet
-	vsock    connSet        // connections echoed in goroutines: vsock (vsock.go), unixpacket (seqpacket.go)
+	goConns  connSet        // connections echoed in goroutines: vsock (vsock.go), unixpacket (seqpacket.go)
 
 	// What a caller or a goroutine of the server can wait for, in the
 	// order they happen.

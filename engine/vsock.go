@@ -35,7 +35,7 @@ func (s *Server) serveVsock(sv *served) error {
 				_ = c.Close()
 				return
 			}
-			s.vsock.add(c)
+			s.goConns.add(c)
 			go s.echoVsock(c, sv)
 		})
 	})
@@ -44,7 +44,7 @@ func (s *Server) serveVsock(sv *served) error {
 
 func (s *Server) echoVsock(c *socket.Conn, sv *served) {
 	defer s.adm.release(sv)
-	defer s.vsock.remove(c)
+	defer s.goConns.remove(c)
 	defer c.Close()
 	sv.stats.accepted.Add(1)
 	buf := vsockBuffers.Get().(*[]byte)
