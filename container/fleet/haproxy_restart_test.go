@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -44,7 +45,7 @@ func TestHAProxyRestarts(t *testing.T) {
 	f := newFleetNet(t, len(fullRun.at))
 	for _, v := range haproxyVariants {
 		t.Run(v.name, func(t *testing.T) {
-			backends := startBackends(t, f, v.mode, append(append([]string(nil), v.args...), proxyArgs...), v.stray)
+			backends := startBackends(t, f, v.mode, slices.Concat(v.args, proxyArgs), v.stray)
 			h := startHAProxy(t, f)
 			h.waitStatus(t, "UP", 10*time.Second, names(backends)...)
 			res, began := restartUnderLoad(t, f, echoAddr(haproxyVIP), v.run, func(i int) {
