@@ -38,6 +38,7 @@ type sources struct {
 	timeout time.Duration        // for a PROXY header
 	epoch   time.Time
 	log     *slog.Logger
+	debug   bool // --debug: a line per PROXY header read, naming the client
 }
 
 // RejectReason says why a stream connection was closed at once.
@@ -69,7 +70,7 @@ func fromLimit(r sourcelimit.Reason) RejectReason {
 }
 
 func newSources(o Options) (*sources, error) {
-	src := &sources{proxies: o.ProxyFrom, timeout: o.ProxyHeaderTimeout, epoch: time.Now(), log: o.Logger}
+	src := &sources{proxies: o.ProxyFrom, timeout: o.ProxyHeaderTimeout, epoch: time.Now(), log: o.Logger, debug: o.Debug}
 	if src.timeout <= 0 {
 		src.timeout = proxyproto.DefaultHeaderTimeout
 	}
@@ -181,6 +182,13 @@ func (src *sources) header(c gnet.Conn, st *connState) (more bool, action gnet.A
 		return false, gnet.Close
 	}
 	_, _ = c.Discard(h.Len)
+	if src.debug {
+		client := "LOCAL (the proxy itself)"
+		if !h.Local {
+			client = h.Source.String()
+		}
+		src.log.Debug("PROXY header", "socket", st.sv.Name, "fd", c.Fd(), "proxy", peer, "client", client)
+	}
 	if !h.Local {
 		if !src.count(st, h.Source.Addr().Unmap(), peer) {
 			return false, gnet.Close

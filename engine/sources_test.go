@@ -3,9 +3,11 @@ package engine
 import (
 	"bytes"
 	"encoding/binary"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,5 +226,31 @@ func TestConnRate(t *testing.T) {
 	}
 	if got := srv.Stats()[0].RejectedBy; got[RejectedRate] != 1 {
 		t.Fatalf("rejected by reason %v, want one rate", got)
+	}
+}
+
+// TestProxyDebugLine: under --debug, the connection's debug lines name the
+// client a PROXY header gives, not only the proxy it came through.
+func TestProxyDebugLine(t *testing.T) {
+	buf := &echotest.LockedBuffer{}
+	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}
+	_, stats := startServerWith(t, []Option{WithLogger(log), WithDebug(true), WithProxyProtocol(trusted, time.Second)}, "tcp4://127.0.0.1:0")
+	for _, tc := range []struct {
+		header []byte
+		want   string
+	}{
+		{proxyV1(netip.MustParseAddrPort("192.0.2.7:40000")), "proxy=127.0.0.2 client=192.0.2.7:40000"},
+		{proxyV2(netip.MustParseAddrPort("[2001:db8::5]:4000"), false, nil), "proxy=127.0.0.2 client=[2001:db8::5]:4000"},
+		{proxyV2(netip.MustParseAddrPort("192.0.2.9:1"), true, nil), `proxy=127.0.0.2 client="LOCAL (the proxy itself)"`},
+	} {
+		c := dialFrom(t, "127.0.0.2", stats[0].Addr)
+		_, _ = c.Write(tc.header)
+		if err := echoOnce(c); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("no debug line with %q:\n%s", tc.want, buf.String())
+		}
 	}
 }
