@@ -7,15 +7,15 @@ import (
 
 	"github.com/echo-activation/echo-server/engine/confine"
 	"github.com/echo-activation/echo-server/engine/listen"
-	"github.com/echo-activation/echo-server/engine/metrics"
 )
 
-// confineServer confines the process (engine/confine) once every socket is
-// served, the metrics listeners are up and the notify socket is connected,
-// and records the layers in force for echo_confined. It reports false
-// (logged) when --confine required cannot be met. The probe subcommand is
+// confineServer confines the process (engine/confine) once every socket
+// it serves, the metrics sockets included, is made or adopted and the
+// notify socket is connected, and returns the layers in force (for
+// echo_confined). It reports false (logged) when --confine required cannot
+// be met. The probe subcommand is
 // never confined: it connects out by design.
-func confineServer(cfg *config, life lifecycle, files []listen.SocketFile, ms *metrics.Server) (confine.Report, bool) {
+func confineServer(cfg *config, life lifecycle, files []listen.SocketFile) (confine.Report, bool) {
 	mode, err := confine.ParseMode(cfg.confine)
 	if err != nil { // the flag has checked it
 		life.Error(err.Error())
@@ -32,7 +32,6 @@ func confineServer(cfg *config, life lifecycle, files []listen.SocketFile, ms *m
 	if len(rep.Missing) > 0 {
 		life.Warn("confinement incomplete: " + rep.String())
 	}
-	ms.SetConfined(confine.Layers, rep.InForce)
 	return rep, true
 }
 

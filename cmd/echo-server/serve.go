@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/echo-activation/echo-server/engine"
+	"github.com/echo-activation/echo-server/engine/confine"
 	"github.com/echo-activation/echo-server/engine/listen"
 	"github.com/echo-activation/echo-server/engine/metrics"
 	"github.com/echo-activation/echo-server/engine/udprules"
@@ -28,6 +29,17 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []liste
 	life := lifecycle{log, lifecycleLevel(sockets)}
 	limits := cfg.sourceLimits(int(engine.FDLimit()))
 	health := &metrics.Health{}
+	// Confined before the engine exists: confining stops every thread of
+	// the process (Landlock has no all-threads call before ABI 8), so it
+	// costs least before the event loops and UDP readers add theirs, and
+	// nothing the engine and the metrics server do from here on (epoll,
+	// eventfd, threads, accept, the fds already open) is a thing the
+	// confinement takes away. The notify socket is connected first.
+	n := newNotifier(cfg.sdnotify, log)
+	confined, ok := confineServer(cfg, life, files)
+	if !ok {
+		return exitFailure
+	}
 	srv, err := engine.New(sockets, engine.WithLoops(loops), engine.WithLogger(log), engine.WithDebug(cfg.debug),
 		engine.WithMaxConns(cfg.maxConns), engine.WithIdleTimeout(cfg.idle), engine.WithUDPGuard(cfg.udpGuard()),
 		engine.WithSourceLimits(limits), engine.WithProxyProtocol(cfg.proxyFrom, cfg.proxyHeaderTimeout))
@@ -36,6 +48,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []liste
 	if err == nil {
 		ms, observed = startMetrics(metricsSockets, srv, health, life)
 		defer ms.Close()
+		ms.SetConfined(confine.Layers, confined.InForce)
 		err = srv.Start()
 	}
 	if err != nil {
@@ -44,11 +57,6 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []liste
 	}
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
-	}
-	n := newNotifier(cfg.sdnotify, log) // connects the notify socket: before confineServer
-	confined, ok := confineServer(cfg, life, files, ms)
-	if !ok {
-		return exitFailure
 	}
 	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed),
 		"max_conns_per_source", limits.PerSource, "conn_rate", limits.Rate, "proxy_protocol", cfg.proxyFrom,

@@ -59,25 +59,27 @@ func Apply(cfg Config) (Report, error) {
 	return r, nil
 }
 
-// apply applies Landlock and seccomp, recording each as in force or
+// apply applies seccomp, then Landlock, recording each as in force or
 // missing, and no_new_privs as in force once either has put it on every
-// thread.
+// thread. seccomp goes first because its TSYNC gives every thread the
+// caller's no_new_privs in the same call, which Landlock needs on each
+// thread it restricts; Landlock then stops every thread once, not twice.
 func apply(cfg Config, r *Report) error {
 	var first error
 	allThreads := false
-	if r.LandlockABI >= abiFS {
-		err := applyLandlock(r.LandlockABI, cfg, r)
-		if err != nil {
-			for _, l := range []string{LandlockFS, LandlockNet, LandlockScope} {
-				r.add(l, err)
-			}
-			first = err
-		}
-		allThreads = allThreads || err == nil
-	}
 	if _, missing := r.Missing[Seccomp]; !missing {
 		err := loadSeccomp()
 		r.add(Seccomp, err)
+		first = err
+		allThreads = err == nil
+	}
+	if r.LandlockABI >= abiFS {
+		err := applyLandlock(r.LandlockABI, cfg, allThreads)
+		for _, l := range []string{LandlockFS, LandlockNet, LandlockScope} {
+			if _, missing := r.Missing[l]; !missing || err != nil {
+				r.add(l, err)
+			}
+		}
 		first = cmp.Or(first, err)
 		allThreads = allThreads || err == nil
 	}
@@ -90,12 +92,12 @@ func apply(cfg Config, r *Report) error {
 }
 
 // setNoNewPrivs sets no_new_privs on the calling thread, from which
-// Landlock (go-landlock sets it on every thread before restricting them)
-// and seccomp TSYNC (the kernel copies it in seccomp_sync_threads) give it
-// to the others. A syscall.AllThreadsSyscall of its own would stop every
-// thread once more at start-up (measured in
-// bench/results/2026-12-04-vm-confine-notes.md), for a bit the next layer
-// sets anyway.
+// seccomp TSYNC (the kernel copies it in seccomp_sync_threads) gives it to
+// the others, or, without seccomp, applyLandlock does. A round of its own
+// on every thread would stop them all once more at start-up (measured in
+// bench/results/2026-12-04-vm-confine-notes.md and
+// bench/results/startup-2026-12-04-vm-confine-order.md), for a bit the next
+// layer sets anyway.
 func setNoNewPrivs() error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)

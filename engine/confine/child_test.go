@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +33,8 @@ type childArgs struct {
 	OtherFile  string // a file outside RemoveDirs the child tries to remove
 	CreateDir  string // where the child tries to create a file
 	ThreadsNew int    // threads to start after Apply
+	ThreadsOld int    // threads started before Apply, each of which tries a file read after it
+	NoSeccomp  bool   // play a kernel without seccomp filters
 }
 
 // childReport is what the child prints as one JSON line.
@@ -65,6 +69,10 @@ func runChild() {
 	if err != nil {
 		fail(err)
 	}
+	if a.NoSeccomp {
+		seccompAvailable = func() error { return errors.New("played: no seccomp") }
+	}
+	old := startTryingThreads(a.ThreadsOld, func() error { return openClose("/etc/passwd", os.O_RDONLY) })
 	rep, err := Apply(Config{Mode: mode, ReadFiles: ServerReads().ReadFiles, ReadDirs: ServerReads().ReadDirs,
 		RemoveDirs: []string{a.RemoveDir}})
 	if err != nil {
@@ -75,6 +83,7 @@ func runChild() {
 	for name, try := range attempts(a, p) {
 		results[name] = errnoName(try())
 	}
+	results["open /etc/passwd on every thread of before"] = old()
 	p.tracee.Process.Kill()
 	out, _ := json.Marshal(childReport{Listener: p.listener.Addr().String(), Report: rep.String(), Results: results})
 	fmt.Println(string(out))
@@ -224,6 +233,41 @@ func startThreads(n int) {
 		}()
 	}
 	time.Sleep(100 * time.Millisecond) // the threads start and block
+}
+
+// startTryingThreads starts n OS threads that wait, each locked to its
+// goroutine; the function it returns has each of them call try once and
+// gives the errno name they all got, or "mixed: " and each name. The
+// threads then block for the rest of the child's life.
+func startTryingThreads(n int, try func() error) func() string {
+	start, results := make(chan struct{}), make(chan string, n)
+	for range n {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread stays for the parent to read its status
+			<-start
+			results <- errnoName(try())
+			select {}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // the threads start and block
+	return func() string {
+		close(start)
+		seen := map[string]bool{}
+		for range n {
+			seen[<-results] = true
+		}
+		if len(seen) == 1 {
+			for r := range seen {
+				return r
+			}
+		}
+		var names []string
+		for r := range seen {
+			names = append(names, orOK(r))
+		}
+		sort.Strings(names)
+		return "mixed: " + strings.Join(names, ",")
+	}
 }
 
 func serveOne(ln *net.TCPListener) {

@@ -32,31 +32,55 @@ var confined = map[string]string{
 	"open /etc/passwd": "EACCES", "create file": "EACCES", "remove other file": "EACCES",
 	"read /proc/self/stat": "", "read /proc/PID/status": "", "read /proc/stat": "",
 	"read /proc/sys/fs/file-nr": "", "list /proc/PID/fd": "", "remove socket file": "", "send to abstract unixgram": "",
+	"open /etc/passwd on every thread of before": "EACCES",
+}
+
+// landlockOnly is what each attempt gives under Auto on a kernel without
+// seccomp: Landlock refuses TCP connect and bind, exec, ptrace of a
+// process outside its domain and the files; new sockets, socketpair and
+// listen get through.
+func landlockOnly(attempt string) string {
+	switch attempt {
+	case "connect pre-made", "bind pre-made", "execve /bin/true":
+		return "EACCES"
+	case "ptrace seize":
+		return "EPERM"
+	case "socket tcp", "socket mptcp", "socket udp", "socket unix", "socketpair", "listen pre-made":
+		return unconfined(attempt)
+	}
+	return confined[attempt]
 }
 
 func TestApplyChild(t *testing.T) {
 	needLayers(t)
 	for _, tc := range []struct {
 		mode             string
+		noSeccomp        bool   // play a kernel without seccomp: Landlock sets no_new_privs on every thread itself
 		seccomp, nnp     string // every thread's Seccomp: and NoNewPrivs:
 		want             func(attempt string) string
 		parentConnection bool // the pre-made socket's connect reached the parent
 	}{
 		{mode: "auto", seccomp: "2", nnp: "1", want: func(a string) string { return confined[a] }},
 		{mode: "required", seccomp: "2", nnp: "1", want: func(a string) string { return confined[a] }},
+		{mode: "auto", noSeccomp: true, seccomp: "0", nnp: "1", want: landlockOnly},
 		{mode: "off", seccomp: "0", nnp: "0", want: unconfined, parentConnection: true},
 	} {
-		t.Run(tc.mode, func(t *testing.T) {
+		name := tc.mode
+		if tc.noSeccomp {
+			name += "/without-seccomp"
+		}
+		t.Run(name, func(t *testing.T) {
 			ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ln.Close()
 			args := childArgsFor(t, tc.mode, ln.Addr().String())
+			args.NoSeccomp = tc.noSeccomp
 			rep, pid, finish := startChild(t, args)
 			threads := taskStatus(t, pid)
-			if len(threads) < args.ThreadsNew+1 {
-				t.Errorf("%d threads, want at least %d", len(threads), args.ThreadsNew+1)
+			if len(threads) < args.ThreadsOld+args.ThreadsNew+1 {
+				t.Errorf("%d threads, want at least %d", len(threads), args.ThreadsOld+args.ThreadsNew+1)
 			}
 			for tid, st := range threads {
 				if st["Seccomp"] != tc.seccomp || st["NoNewPrivs"] != tc.nnp {
@@ -109,7 +133,7 @@ func childArgsFor(t *testing.T, mode, parentAddr string) childArgs {
 	if err := os.Mkdir(removeDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	return childArgs{Mode: mode, TCPAddr: parentAddr, RemoveDir: removeDir, OtherFile: other, CreateDir: dir, ThreadsNew: 4}
+	return childArgs{Mode: mode, TCPAddr: parentAddr, RemoveDir: removeDir, OtherFile: other, CreateDir: dir, ThreadsNew: 4, ThreadsOld: 6}
 }
 
 // startChild runs the child and reads its report; it has answered one echo

@@ -9,9 +9,9 @@
 // runtime starts threads at any time; a new thread inherits them all):
 //
 //   - no_new_privs: set on the calling thread, and from it on every
-//     other by the next layers (go-landlock sets it on all threads before
-//     restricting them; seccomp TSYNC copies the caller's bit to the
-//     others, in the kernel's seccomp_sync_threads).
+//     other by seccomp TSYNC, which copies the caller's bit to the others
+//     in the kernel's seccomp_sync_threads (without seccomp, by a round of
+//     prctl on every thread before Landlock).
 //   - seccomp (SECCOMP_FILTER_FLAG_TSYNC): socket, socketpair, connect,
 //     bind, listen, execve, execveat, ptrace, process_vm_readv,
 //     process_vm_writev and io_uring_setup/enter/register (io_uring ops
@@ -20,7 +20,8 @@
 //     denial of service for every client. Calls of another ABI on the same
 //     machine (int 0x80 on amd64, 32-bit ARM on arm64) return EPERM, x32
 //     calls ENOSYS.
-//   - Landlock (the kernel's highest ABI, at least 1): files may be read
+//   - Landlock (the kernel's highest ABI, at least 1), after seccomp, by
+//     one landlock_restrict_self on every thread: files may be read
 //     only at Config.ReadFiles and under Config.ReadDirs, nothing written,
 //     truncated, executed or made (no socket, fifo or device node), files
 //     removed only in Config.RemoveDirs (the server's own unix socket

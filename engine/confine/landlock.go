@@ -3,6 +3,8 @@ package confine
 import (
 	"fmt"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/landlock-lsm/go-landlock/landlock"
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
 )
@@ -68,18 +70,32 @@ func ruleset(abi int, cfg Config) (landlock.Config, []landlock.Rule) {
 	return c, rules
 }
 
-// applyLandlock restricts every thread (go-landlock: landlock_restrict_self
-// through syscall.AllThreadsSyscall, or libpsx with cgo; TSYNC from ABI 8),
-// and sets no_new_privs on every thread on the way.
-func applyLandlock(abi int, cfg Config, r *Report) error {
+// applyLandlock restricts every thread with one landlock_restrict_self
+// on each (go-landlock's all-threads call: syscall.AllThreadsSyscall, or
+// libpsx with cgo), which stops every thread of the process once; ABI 8
+// would do it in one call (TSYNC), this kernel generation has ABI 7.
+// landlock_restrict_self needs no_new_privs on the thread it runs on:
+// nnpEverywhere says seccomp TSYNC has already set it on every thread;
+// otherwise it is set on every thread first, in a round of its own.
+// (go-landlock's Config.Restrict always makes that second round, which
+// is why the ruleset is made with NewRulesetFD and enforced here.)
+func applyLandlock(abi int, cfg Config, nnpEverywhere bool) error {
 	c, rules := ruleset(abi, cfg)
-	if err := c.Restrict(rules...); err != nil {
+	fd, flags, err := c.NewRulesetFD(rules...)
+	if err != nil {
 		return fmt.Errorf("landlock: %w", err)
 	}
-	for _, layer := range []string{LandlockFS, LandlockNet, LandlockScope} {
-		if _, missing := r.Missing[layer]; !missing {
-			r.add(layer, nil)
+	if fd < 0 {
+		return nil // nothing this kernel can restrict: landlockMissing has named it
+	}
+	defer unix.Close(fd)
+	if !nnpEverywhere {
+		if err := ll.AllThreadsPrctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("landlock: prctl(PR_SET_NO_NEW_PRIVS) on every thread: %w", err)
 		}
+	}
+	if err := ll.AllThreadsLandlockRestrictSelf(fd, flags); err != nil {
+		return fmt.Errorf("landlock_restrict_self on every thread: %w", err)
 	}
 	return nil
 }

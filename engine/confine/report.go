@@ -15,7 +15,7 @@ const (
 	LandlockScope = "landlock-scope"
 )
 
-// Layers is every layer, in the order Apply applies them.
+// Layers is every layer, in the order a Report names them.
 var Layers = []string{NoNewPrivs, LandlockFS, LandlockNet, LandlockScope, Seccomp}
 
 // Report says which layers are in force after Apply.
