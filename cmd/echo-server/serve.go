@@ -55,14 +55,14 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []liste
 		log.Error("cannot serve: " + err.Error())
 		return exitFailure
 	}
+	health.SetReady(true)
+	n.ready(srv) // READY=1 does not wait for the start-up lines to be written
 	for _, st := range srv.Stats() {
 		life.log("serving", "name", st.Name, "network", st.Network, "addr", st.Addr, "try", tryCommand(st))
 	}
 	life.log("echo-server started", "version", buildVersion(), "loops", loops, "sockets", socketList(srv.Stats(), observed),
 		"max_conns_per_source", limits.PerSource, "conn_rate", limits.Rate, "proxy_protocol", cfg.proxyFrom,
 		"confine", confined.String())
-	health.SetReady(true)
-	n.ready(srv)
 	sig := waitForStop(srv, n, life, sigs)
 	health.SetReady(false) // first: /readyz says 503 before anything else stops
 	if !holdOpen(cfg, life, srv, n, sigs, sig) {

@@ -14,6 +14,7 @@ const (
 	abiFS    = 1
 	abiNet   = 4 // TCP bind and connect
 	abiScope = 6 // signals
+	abiTSync = 8 // one landlock_restrict_self restricts every thread
 )
 
 // landlockABI is the kernel's Landlock ABI, 0 without Landlock. ABI 6 and
@@ -70,17 +71,24 @@ func ruleset(abi int, cfg Config) (landlock.Config, []landlock.Rule) {
 	return c, rules
 }
 
-// applyLandlock restricts every thread with one landlock_restrict_self
-// on each (go-landlock's all-threads call: syscall.AllThreadsSyscall, or
-// libpsx with cgo), which stops every thread of the process once; ABI 8
-// would do it in one call (TSYNC), this kernel generation has ABI 7.
-// landlock_restrict_self needs no_new_privs on the thread it runs on:
-// nnpEverywhere says seccomp TSYNC has already set it on every thread;
-// otherwise it is set on every thread first, in a round of its own.
-// (go-landlock's Config.Restrict always makes that second round, which
-// is why the ruleset is made with NewRulesetFD and enforced here.)
+// applyLandlock restricts every thread. From ABI 8 that is one call
+// (LANDLOCK_RESTRICT_SELF_TSYNC, which go-landlock's Restrict makes).
+// Before it, it is one landlock_restrict_self on each thread
+// (go-landlock's all-threads call: syscall.AllThreadsSyscall, or libpsx
+// with cgo), which stops every thread of the process once and needs
+// no_new_privs on each: nnpEverywhere says seccomp TSYNC has already set
+// it on every thread; otherwise it is set on every thread first, in a
+// round of its own. (Before ABI 8, go-landlock's Restrict always makes
+// that second round, which is why the ruleset is then made with
+// NewRulesetFD and enforced here.)
 func applyLandlock(abi int, cfg Config, nnpEverywhere bool) error {
 	c, rules := ruleset(abi, cfg)
+	if abi >= abiTSync {
+		if err := c.Restrict(rules...); err != nil {
+			return fmt.Errorf("landlock: %w", err)
+		}
+		return nil
+	}
 	fd, flags, err := c.NewRulesetFD(rules...)
 	if err != nil {
 		return fmt.Errorf("landlock: %w", err)

@@ -6,11 +6,14 @@
 // it, with the command, the machine and its load, to
 // bench/results/startup-<date>-<host>[-N].md.
 //
-// In the same run, start by start in turn with the project, it times two
+// In the same run, start by start in turn with the project, it times three
 // references started the same way (PID 1 of a new PID namespace): a
-// hello-world Go binary from exec to exit and gnet-native (bench/peers)
-// from exec to its first echo, both built by the tool in a temporary
-// directory with the flags of the project's `make build`.
+// hello-world Go binary from exec to exit; the floor, a program importing
+// every package the server's main package imports with a main that
+// returns at once, from exec to exit (what the server's binary costs
+// before its main runs); and gnet-native (bench/peers) from exec to its
+// first echo, all built by the tool in a temporary directory with the
+// flags of the project's `make build`.
 package main
 
 import (
@@ -73,7 +76,8 @@ func main() {
 }
 
 // subjects are the table's rows: each server once per --loops value, the
-// hello-world and gnet-native.
+// hello-world, the floor (the server's imports, an empty main) and
+// gnet-native.
 func subjects(o options, dir string) ([]*subject, func(), error) {
 	var subs []*subject
 	var cleanups []func()
@@ -107,8 +111,14 @@ func subjects(o options, dir string) ([]*subject, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
+	floor, err := buildFloor(o.goTool, o.benchDir, dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	subs = append(subs,
-		&subject{name: "hello-world (Go)", once: func() (sample, error) { return helloOnce(hello) }},
+		&subject{name: "hello-world (Go)", once: func() (sample, error) { return exitOnce("hello-world", hello) }},
+		&subject{name: floorName, once: func() (sample, error) { return exitOnce("floor", floor) }},
 		&subject{name: "gnet-native", once: func() (sample, error) { return gnetOnce(peer) }})
 	return subs, cleanup, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,52 @@ func buildHello(goTool, dir string) (string, error) {
 	}
 	bin := filepath.Join(dir, "hello")
 	return bin, goBuild(goTool, dir, bin, src)
+}
+
+// floorPackage is the server's main package, whose imports the floor
+// program links, relative to the server module's root.
+const floorPackage = "./cmd/echo-server"
+
+// buildFloor builds, in dir, a program that imports every package the
+// server's main package imports and whose main returns at once: the
+// runtime's start and every package init of the server's binary, nothing
+// of its own. It is built in the server's module (the parent of the bench
+// module at benchDir), so that the imports resolve to this checkout.
+func buildFloor(goTool, benchDir, dir string) (string, error) {
+	root := filepath.Dir(filepath.Clean(benchDir))
+	if abs, err := filepath.Abs(benchDir); err == nil {
+		root = filepath.Dir(abs)
+	}
+	list := exec.Command(goTool, "list", "-f", `{{join .Imports "\n"}}`, floorPackage)
+	list.Dir = root
+	out, err := list.Output()
+	if err != nil {
+		return "", fmt.Errorf("go list %s: %w", floorPackage, err)
+	}
+	var src strings.Builder
+	src.WriteString("package main\n\nimport (\n")
+	for _, p := range strings.Fields(string(out)) {
+		fmt.Fprintf(&src, "\t_ %q\n", p)
+	}
+	src.WriteString(")\n\nfunc main() {}\n")
+	file := filepath.Join(dir, "floor.go")
+	if err := os.WriteFile(file, []byte(src.String()), 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "floor")
+	return bin, goBuild(goTool, root, bin, file)
+}
+
+// exitOnce times one start of bin from exec to exit.
+func exitOnce(name, bin string) (sample, error) {
+	cmd, start, err := startNS(bin)
+	if err != nil {
+		return sample{}, err
+	}
+	if err := cmd.Wait(); err != nil {
+		return sample{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return sample{ready: notMeasured, echo: notMeasured, exit: time.Since(start)}, nil
 }
 
 // buildPeer builds the gnet-native peer from the bench module at benchDir.
@@ -53,18 +100,6 @@ func startNS(argv ...string) (*exec.Cmd, time.Time, error) {
 	cmd := a.Command(argv[0], argv[1:]...)
 	start := time.Now()
 	return cmd, start, cmd.Start()
-}
-
-// helloOnce times one hello-world from exec to exit.
-func helloOnce(bin string) (sample, error) {
-	cmd, start, err := startNS(bin)
-	if err != nil {
-		return sample{}, err
-	}
-	if err := cmd.Wait(); err != nil {
-		return sample{}, fmt.Errorf("hello-world: %w", err)
-	}
-	return sample{ready: notMeasured, echo: notMeasured, exit: time.Since(start)}, nil
 }
 
 // pollEvery is how often gnetOnce tries to connect until gnet listens.

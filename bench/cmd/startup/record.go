@@ -8,6 +8,9 @@ import (
 	"github.com/echo-activation/echo-server/bench/internal/host"
 )
 
+// floorName is the row of the server's imports with an empty main.
+const floorName = "floor: the server's imports, empty main"
+
 // tableHead is the header of the table of subject rows.
 const tableHead = "| program | starts | exec to READY=1 | exec to the first client's echo | exec to exit |\n|---|---:|---:|---:|---:|\n"
 
@@ -27,12 +30,14 @@ func (r *startRecord) table() string {
 	for _, s := range r.subjects {
 		b.WriteString(s.row())
 	}
-	hello, peer := r.find("hello-world (Go)"), r.find("gnet-native")
+	hello, floor, peer := r.find("hello-world (Go)"), r.find(floorName), r.find("gnet-native")
 	helloExit := hello.median(func(x sample) time.Duration { return x.exit })
 	peerEcho := peer.median(func(x sample) time.Duration { return x.echo })
 	b.WriteString("\n")
+	fmt.Fprintf(&b, "- %s: exit at %s the hello-world's (no server can start below it)\n", floor.name,
+		ratio(floor.median(func(x sample) time.Duration { return x.exit }), helloExit))
 	for _, s := range r.subjects {
-		if s == hello || s == peer {
+		if s == hello || s == floor || s == peer {
 			continue
 		}
 		fmt.Fprintf(&b, "- %s: READY=1 at %s the hello-world's exit; first echo at %s gnet-native's\n", s.name,
@@ -70,8 +75,10 @@ func (r *startRecord) markdown() string {
 	b.WriteString("- Method: the server is started the way systemd starts it (fds 3..8: tcp4, tcp6, udp4, udp6, unix stream, " +
 		"unix datagram; LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID; as PID 1 of a new PID namespace so that no shell runs in between), " +
 		"with a TCP client that connected before the exec. The references start the same way, in turn with it, start by start: " +
-		"a hello-world Go binary (exec to exit) and gnet-native binding its own listener (exec to the first echo of a client " +
-		"that connects as soon as the port answers, polled every 100 µs), both built by the tool with `CGO_ENABLED=0 go build " +
+		"a hello-world Go binary (exec to exit); the floor, a program that imports every package the server's main package " +
+		"imports and whose main returns at once (exec to exit: the runtime and every package init of the server's binary); " +
+		"and gnet-native binding its own listener (exec to the first echo of a client " +
+		"that connects as soon as the port answers, polled every 100 µs), all built by the tool with `CGO_ENABLED=0 go build " +
 		"-trimpath -ldflags=-s -w`, as `make build` builds the project. Times in ms from exec: median (min..max) of the starts.\n\n")
 	b.WriteString(r.table())
 	return b.String()
