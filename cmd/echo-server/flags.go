@@ -132,7 +132,7 @@ func flags(c *config) []flagSpec {
 		{long: "log-format", arg: "F", value: oneOf(&c.logFormat, logFormats...),
 			help: "auto, text, json or journal; auto is journal when stderr is the journal (JOURNAL_STREAM), else text"},
 		{long: "confine", arg: "M", value: oneOf(&c.confine, confine.Modes()...),
-			help: "once serving, deny new sockets, connect, bind, listen, exec, ptrace and file access beyond what serving needs (seccomp, Landlock, no_new_privs); auto applies what the kernel has, required exits 1 if a layer is missing, off for debugging"},
+			help: "before serving, once its sockets exist, deny new sockets, connect, bind, listen, exec, ptrace and file access beyond what serving needs (seccomp, Landlock, no_new_privs); auto applies what the kernel has, required exits 1 if a layer is missing, off for debugging"},
 		{long: "version", value: switchOf(&c.version), help: "print the version and exit"},
 		{long: "help", short: "h", value: switchOf(&c.help), help: "print this help and exit"},
 		{long: "man", value: switchOf(&c.man), hidden: true, help: "print the man page (troff) and exit"},
