@@ -52,6 +52,7 @@ func parseFlags() (loadgen.Config, string, error) {
 	flag.IntVar(&c.Conns, "conns", 50, "connections, connrate workers or datagram sockets")
 	flag.IntVar(&c.Len, "len", 64, "message length in bytes")
 	flag.IntVar(&c.Window, "window", 64<<10, "flood: bytes in flight per connection")
+	flag.DurationVar(&c.Pause, "pause", 0, "pingpong: wait after each echo before the next request (many mostly idle connections)")
 	flag.DurationVar(&c.Duration, "duration", 2*time.Second, "measured duration")
 	flag.DurationVar(&c.Warmup, "warmup", 300*time.Millisecond, "unmeasured warm-up")
 	flag.DurationVar(&c.Timeout, "timeout", 200*time.Millisecond, "datagram reply timeout")

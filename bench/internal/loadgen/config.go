@@ -33,6 +33,7 @@ type Config struct {
 	Conns         int           // connections, workers or sockets
 	Len           int           // message length in bytes
 	Window        int           // flood: bytes in flight per connection (default 64 KiB)
+	Pause         time.Duration // pingpong: wait after each echo before the next request (0: none)
 	Duration      time.Duration // measured part of the run
 	Warmup        time.Duration // unmeasured lead-in
 	Timeout       time.Duration // connect timeout; dgram reply timeout (default 200ms)
@@ -68,6 +69,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("loadgen: len %d out of range", c.Len)
 	case c.Duration <= 0 || c.Duration+c.Warmup > maxDuration:
 		return fmt.Errorf("loadgen: duration %v + warmup %v out of (0, %v]", c.Duration, c.Warmup, maxDuration)
+	case c.Pause < 0 || c.Pause > time.Minute || (c.Pause > 0 && c.Mode != PingPong):
+		return fmt.Errorf("loadgen: pause %v: only for pingpong, at most 1m", c.Pause)
 	case c.Window < c.Len || c.Window > maxChunk:
 		return fmt.Errorf("loadgen: window %d out of len..%d", c.Window, maxChunk)
 	}

@@ -7,9 +7,18 @@ import (
 )
 
 // runPingPong: every connection sends Len bytes, waits for the whole echo,
-// records the round trip and sends again.
+// records the round trip and sends again, after Pause when it is set (the
+// first requests then spread over one Pause).
 func runPingPong(cfg *Config, m *meter, p *poller) (Result, error) {
-	return runStreams(cfg, m, p, (*streamRun).request, (*streamRun).pingpongEvent)
+	begin := (*streamRun).request
+	if cfg.Pause > 0 {
+		i := 0
+		begin = func(r *streamRun, s *stream, now time.Time) {
+			r.paused.add(s, now.Add(cfg.Pause*time.Duration(i)/time.Duration(cfg.Conns)))
+			i++
+		}
+	}
+	return runStreams(cfg, m, p, begin, (*streamRun).pingpongEvent)
 }
 
 func (r *streamRun) pingpongEvent(ev unix.EpollEvent) {
@@ -26,6 +35,10 @@ func (r *streamRun) pingpongEvent(ev unix.EpollEvent) {
 	if r.readEcho(s) > 0 && s.recvd == s.goal {
 		now := time.Now()
 		r.m.done(r.cfg.Len, now.Sub(s.t))
+		if r.cfg.Pause > 0 {
+			r.paused.add(s, now.Add(r.cfg.Pause))
+			return
+		}
 		r.request(s, now)
 	}
 }

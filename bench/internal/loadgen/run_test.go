@@ -120,3 +120,28 @@ func TestConfigRejectsUnbounded(t *testing.T) {
 		}
 	}
 }
+
+// With a Pause, each connection sends once per Pause (plus the round
+// trip): the rate is Conns/Pause, not the server's speed.
+func TestPingPongPause(t *testing.T) {
+	target, err := ParseTarget("tcp", serve(t, "tcp", "127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const conns, pause = 20, 20 * time.Millisecond
+	res, err := Run(Config{Mode: PingPong, Target: target, Conns: conns, Len: 64, Pause: pause,
+		Duration: 400 * time.Millisecond, Warmup: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Failed(); err != nil {
+		t.Fatalf("%v: %v", res, err)
+	}
+	ceiling := float64(conns) / pause.Seconds() // 1000/s
+	if res.MsgPerSec > 1.1*ceiling || res.MsgPerSec < 0.5*ceiling {
+		t.Fatalf("%.0f msg/s with %d connections pausing %v, want about %.0f", res.MsgPerSec, conns, pause, ceiling)
+	}
+	if _, err := Run(Config{Mode: Flood, Target: target, Conns: 1, Len: 64, Pause: pause, Duration: time.Millisecond}); err == nil {
+		t.Fatal("a pause outside pingpong was accepted")
+	}
+}

@@ -36,6 +36,8 @@ type streamRun struct {
 	byFd []*stream
 	all  []*stream
 	live int
+
+	paused pauses // pingpong with a Pause: connections waiting to send
 }
 
 func newStreamRun(cfg *Config, m *meter, p *poller) *streamRun {
@@ -224,7 +226,7 @@ func runStreams(cfg *Config, m *meter, p *poller, begin func(*streamRun, *stream
 		}
 	}
 	for !m.tick(now) && r.live > 0 {
-		evs, err := p.wait(m.waitMs(now))
+		evs, err := p.wait(r.waitMs(now))
 		if err != nil {
 			return Result{}, err
 		}
@@ -232,6 +234,21 @@ func runStreams(cfg *Config, m *meter, p *poller, begin func(*streamRun, *stream
 			handle(r, ev)
 		}
 		now = time.Now()
+		r.paused.due(now, func(s *stream) {
+			if !s.dead {
+				r.request(s, now)
+			}
+		})
 	}
 	return m.result(now), nil
+}
+
+// waitMs is how long the loop may sleep: until the meter needs it or the
+// first pause ends.
+func (r *streamRun) waitMs(now time.Time) int {
+	ms := r.m.waitMs(now)
+	if due, ok := r.paused.next(); ok {
+		ms = min(ms, clampMs(due.Sub(now), ms))
+	}
+	return ms
 }
