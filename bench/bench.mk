@@ -3,7 +3,7 @@ BENCH_BIN    := bench/bin
 BENCH_CFLAGS := -O2 -Wall -Wextra
 BENCH_REPS   ?= 5
 
-.PHONY: bench bench-quick bench-ab bench-bins bench-setup bench-startup bench-multicore soak
+.PHONY: bench bench-quick bench-ab bench-bins bench-setup bench-startup bench-multicore bench-idle soak
 
 # The whole matrix, BENCH_REPS runs per cell (default 5, the fewest the paired verdicts need): writes bench/results/<date>-<host>[-N].{md,jsonl,png}.
 bench: build bench-bins
@@ -37,6 +37,11 @@ bench-startup: build bench-bins
 # prints the table and writes bench/results/multicore-<date>-<host>[-N].md.
 bench-multicore: build bench-bins
 	bench/multicore.sh 3 "make bench-multicore"
+
+# Server CPU per message with 1,000 and 10,000 mostly idle persistent connections, beside
+# gnet-native (bench/idle.sh, ~5 min); writes bench/results/idle-<date>-<host>[-N].md.
+bench-idle: build bench-bins
+	bench/idle.sh 3 "make bench-idle"
 
 # Mixed load, abusive clients and restarts for SOAK_TIME (not in CI); writes bench/results/soak-*.md.
 SOAK_TIME ?= 10m
