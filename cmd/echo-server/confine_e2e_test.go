@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,14 +19,19 @@ import (
 	"time"
 
 	"github.com/echo-activation/echo-server/engine/echotest"
+	"github.com/echo-activation/echo-server/engine/echotest/inject"
+	"golang.org/x/sys/unix"
 )
 
 // TestConfinedFromOutside starts the real server (with --listen, and
 // under systemd-socket-activate), waits until it serves, and makes the
 // seven attempts of issue 19 inside it with ptrace: confined, each fails
 // and nothing reaches the test's sockets; with --confine off each gets
-// through (so the test can fail). Echo works byte for byte afterwards, and
-// every thread shows Seccomp 2 and NoNewPrivs 1 (0 and 0 when off).
+// through (so the test can fail). Echo works byte for byte afterwards,
+// every thread shows Seccomp 2 and NoNewPrivs 1 (0 and 0 when off), and
+// every thread, the event loops and UDP readers started after confinement
+// among them, is refused a read of /etc/passwd (Landlock shows in no
+// status field).
 func TestConfinedFromOutside(t *testing.T) {
 	for _, tc := range []struct {
 		start, mode string
@@ -61,6 +67,7 @@ func TestConfinedFromOutside(t *testing.T) {
 				checkMetricsAfter(t, p.stderr.String(), tc.confined)
 			}
 			checkThreads(t, pid, tc.confined, len(before))
+			checkReadOnEveryThread(t, tr, tc.confined)
 			if code := p.terminate(t); code != 0 {
 				t.Fatalf("exit code %d", code)
 			}
@@ -213,6 +220,31 @@ func checkThreads(t *testing.T, pid int, confined bool, before int) {
 		}
 	}
 	t.Logf("%d threads at start, %d after the attempts and the load", before, len(threads))
+}
+
+// checkReadOnEveryThread makes each thread of the tracee open /etc/passwd:
+// EACCES on every one when confined; opened (and closed) when not.
+func checkReadOnEveryThread(t *testing.T, tr *tracee, confined bool) {
+	t.Helper()
+	path := tr.path("/etc/passwd")
+	tids := 0
+	for tid := range threadStatus(t, tr.pid) {
+		id, _ := strconv.Atoi(tid)
+		fd, errno, err := inject.Syscall(tr.pid, id, unix.SYS_OPENAT, atFDCWD, path, unix.O_RDONLY|unix.O_CLOEXEC)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		tids++
+		if errno == 0 {
+			_, _, _ = inject.Syscall(tr.pid, id, unix.SYS_CLOSE, fd)
+		}
+		if want := map[bool]syscall.Errno{true: unix.EACCES, false: 0}[confined]; errno != want {
+			t.Errorf("thread %d: open /etc/passwd: errno %v, want %v", id, errno, want)
+		}
+	}
+	if tids < 2 {
+		t.Errorf("open /etc/passwd tried on %d threads, want every thread of the server", tids)
+	}
 }
 
 // threadStatus is the status fields of every thread of pid, by thread id.
