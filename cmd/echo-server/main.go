@@ -6,8 +6,6 @@ package main
 import (
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/echo-activation/echo-server/engine"
@@ -32,9 +30,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	log := newLogger(stderr, cfg.logFormat, cfg.debug, stderrIsJournal)
-	sigs := make(chan os.Signal, 2) // from here on, a SIGTERM drains and removes our socket files
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
+	sigs := subscribeSignals() // once it is in force, a SIGTERM drains and removes our socket files
+	defer sigs.stop()
 	fds, files, err := socketsToServe(cfg)
 	defer removeFiles(files, log)
 	if err != nil {

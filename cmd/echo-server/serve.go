@@ -20,7 +20,8 @@ import (
 
 // serve runs the server until a signal (or, under Accept=yes, the last
 // connection's close), drains, and returns the exit code.
-func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []listen.SocketFile, sigs <-chan os.Signal) int {
+func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []listen.SocketFile, subscribed *signals) int {
+	sigs := subscribed.C
 	loops := cfg.loops
 	if loops == 0 {
 		loops = runtime.NumCPU()
@@ -55,6 +56,7 @@ func serve(cfg *config, log *slog.Logger, sockets []engine.Socket, files []liste
 		log.Error("cannot serve: " + err.Error())
 		return exitFailure
 	}
+	subscribed.wait() // a SIGTERM after READY=1 drains
 	health.SetReady(true)
 	n.ready(srv) // READY=1 does not wait for the start-up lines to be written
 	for _, st := range srv.Stats() {
