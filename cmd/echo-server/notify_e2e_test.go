@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,5 +80,29 @@ func TestSdNotify(t *testing.T) {
 	}
 	if code := p.Wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
+	}
+}
+
+// TestSIGTERMAtReady: a SIGTERM sent the moment READY=1 arrives drains
+// and exits 0, removing the server's socket file: the signal subscription,
+// made beside the start-up work (signals.go), is in force by READY=1.
+func TestSIGTERMAtReady(t *testing.T) {
+	dir := echotest.TempDir(t)
+	for i := range 10 {
+		path, msgs := notifySocket(t)
+		sock := filepath.Join(dir, fmt.Sprintf("s%d.sock", i))
+		cmd := execServer("--listen", "unix://"+sock, "--listen", "tcp4://127.0.0.1:0", "--drain-timeout", "1s")
+		cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+path)
+		p := startCmd(t, cmd)
+		nextNotify(t, msgs, "READY=1")
+		if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := p.Wait(t, 10*time.Second); code != 0 {
+			t.Fatalf("start %d: exit code %d after a SIGTERM at READY=1", i, code)
+		}
+		if _, err := os.Stat(sock); !os.IsNotExist(err) {
+			t.Fatalf("start %d: socket file still there after the drain: %v", i, err)
+		}
 	}
 }
