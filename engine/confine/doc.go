@@ -45,7 +45,7 @@
 // service the filter must never cause. What the deny-list leaves open
 // (reading and writing fds the process already has, memory, time, futex)
 // gives no new reach; Landlock closes the file system. The cost: the
-// program is 23 instructions that read only the call number and the
+// program is 21 instructions (amd64) that read only the call number and the
 // architecture, which the kernel (5.11+) turns into a per-call bitmap at
 // load time, so an allowed call does not run the filter at all; an
 // allow-list of the ~70 calls the server makes would be as cheap on such

@@ -2,45 +2,52 @@ package confine
 
 import (
 	"fmt"
+	"runtime"
 	"syscall"
 	"unsafe"
 
-	seccomp "github.com/elastic/go-seccomp-bpf"
-	"github.com/elastic/go-seccomp-bpf/arch"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
-// denied are the system calls the filter answers with EPERM.
-var denied = []string{
-	"socket", "socketpair", "connect", "bind", "listen",
-	"execve", "execveat",
-	"ptrace", "process_vm_readv", "process_vm_writev",
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
+// deniedCall is a system call the filter answers with EPERM.
+type deniedCall struct {
+	name string
+	nr   uint32 // on the build's architecture
 }
 
-// filter assembles the deny-list program. go-seccomp-bpf's Policy.Assemble
-// jumps a call of another architecture (int 0x80 on amd64) to the default
-// action, which in a deny-list is allow, so an arch check that returns
-// EPERM goes in front; x32 numbers (nr & 0x40000000) are already answered
-// ENOSYS by the library's own prologue.
+// program is the deny-list: a call of another architecture (int 0x80 on
+// amd64, 32-bit ARM on arm64) gets EPERM, an x32 call (amd64; nr with
+// bit 30 set) ENOSYS, a denied call EPERM, anything else is allowed.
+//
+// It is built here rather than with go-seccomp-bpf's Policy.Assemble,
+// which the package used at first: that library fills its tables of every
+// architecture's system call names in a package init, 0.2 ms and 160 KB of
+// every start (GODEBUG=inittrace=1; bench/results/startup-2026-12-04-vm-confine-order.md)
+// for the 13 numbers this program needs, which x/sys/unix has as
+// constants. The tests check each number against that library's table.
 func program() ([]bpf.Instruction, error) {
-	info, err := arch.GetInfo("")
-	if err != nil {
-		return nil, err
+	if auditArch == 0 {
+		return nil, fmt.Errorf("no seccomp program for %s", runtime.GOARCH)
 	}
-	policy := seccomp.Policy{DefaultAction: seccomp.ActionAllow,
-		Syscalls: []seccomp.SyscallGroup{{Action: seccomp.ActionErrno, Names: denied}}}
-	body, err := policy.Assemble()
-	if err != nil {
-		return nil, err
-	}
-	eperm := uint32(seccomp.ActionErrno) | uint32(unix.EPERM)
-	return append([]bpf.Instruction{
+	eperm := uint32(unix.SECCOMP_RET_ERRNO) | uint32(unix.EPERM)
+	enosys := uint32(unix.SECCOMP_RET_ERRNO) | uint32(unix.ENOSYS)
+	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: 4, Size: 4}, // seccomp_data.arch
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(info.ID), SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: auditArch, SkipTrue: 1},
 		bpf.RetConstant{Val: eperm},
-	}, body...), nil
+		bpf.LoadAbsolute{Off: 0, Size: 4}, // seccomp_data.nr
+	}
+	if x32Bit != 0 {
+		prog = append(prog,
+			bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: x32Bit, SkipFalse: 1},
+			bpf.RetConstant{Val: enosys})
+	}
+	for i, c := range denied {
+		// past the calls after this one and the allow, to the EPERM
+		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: c.nr, SkipTrue: uint8(len(denied) - i)})
+	}
+	return append(prog, bpf.RetConstant{Val: unix.SECCOMP_RET_ALLOW}, bpf.RetConstant{Val: eperm}), nil
 }
 
 // filter is the program in the form seccomp(2) loads.
@@ -64,6 +71,9 @@ func filter() ([]unix.SockFilter, error) {
 // return (SECCOMP_GET_ACTION_AVAIL, Linux 4.14). A variable, so that a
 // test can play a kernel without it.
 var seccompAvailable = func() error {
+	if auditArch == 0 {
+		return fmt.Errorf("no seccomp program for %s", runtime.GOARCH)
+	}
 	action := uint32(unix.SECCOMP_RET_ERRNO)
 	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&action)))
 	if e != 0 {
@@ -74,8 +84,7 @@ var seccompAvailable = func() error {
 
 // loadSeccomp installs the filter on every thread. The calling thread must
 // have no_new_privs (or CAP_SYS_ADMIN); TSYNC gives the others the filter
-// and, from the caller, no_new_privs. It is loaded here, not with the
-// library's LoadFilter, because of the arch check in front.
+// and, from the caller, no_new_privs.
 func loadSeccomp() error {
 	insns, err := filter()
 	if err != nil {

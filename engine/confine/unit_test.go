@@ -68,6 +68,27 @@ func TestRequiredMissing(t *testing.T) {
 	}
 }
 
+// TestDeniedNumbers holds each denied call's number (x/sys/unix) against
+// go-seccomp-bpf's table of the native architecture, which the program was
+// first assembled from.
+func TestDeniedNumbers(t *testing.T) {
+	native, err := arch.GetInfo("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint32(native.ID) != auditArch {
+		t.Errorf("auditArch %#x, go-seccomp-bpf says %#x", auditArch, uint32(native.ID))
+	}
+	if len(denied) != 13 {
+		t.Errorf("%d denied calls, want the 13 of the package doc", len(denied))
+	}
+	for _, c := range denied {
+		if nr, ok := native.SyscallNames[c.name]; !ok || uint32(nr) != c.nr {
+			t.Errorf("%s: number %d, go-seccomp-bpf says %d (known: %v)", c.name, c.nr, nr, ok)
+		}
+	}
+}
+
 // TestFilter runs the seccomp program in x/net/bpf's VM over seccomp_data
 // records: denied calls EPERM, others allowed, other ABIs refused.
 func TestFilter(t *testing.T) {
@@ -83,12 +104,17 @@ func TestFilter(t *testing.T) {
 	eperm := int(unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM))
 	allow := int(unix.SECCOMP_RET_ALLOW)
 	enosys := int(unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS))
-	for _, tc := range []struct {
+	type record struct {
 		name string
 		arch uint32
 		nr   uint32
 		want int
-	}{
+	}
+	var every []record // each denied call, by go-seccomp-bpf's number
+	for _, c := range denied {
+		every = append(every, record{name: c.name, arch: uint32(native.ID), nr: uint32(native.SyscallNames[c.name]), want: eperm})
+	}
+	for _, tc := range append(every, []record{
 		{name: "socket", arch: uint32(native.ID), nr: uint32(native.SyscallNames["socket"]), want: eperm},
 		{name: "execve", arch: uint32(native.ID), nr: uint32(native.SyscallNames["execve"]), want: eperm},
 		{name: "io_uring_setup", arch: uint32(native.ID), nr: uint32(native.SyscallNames["io_uring_setup"]), want: eperm},
@@ -97,7 +123,10 @@ func TestFilter(t *testing.T) {
 		{name: "other arch, read", arch: 0x40000003 /* AUDIT_ARCH_I386 */, nr: 3, want: eperm},
 		{name: "other arch, socketcall", arch: 0x40000003, nr: 102, want: eperm},
 		{name: "x32 socket", arch: uint32(native.ID), nr: 0x40000000 | 41, want: enosys},
-	} {
+		{name: "x32 read", arch: uint32(native.ID), nr: 0x40000000 | 0, want: enosys},
+		{name: "close", arch: uint32(native.ID), nr: uint32(native.SyscallNames["close"]), want: allow},
+		{name: "epoll_wait", arch: uint32(native.ID), nr: uint32(native.SyscallNames["epoll_wait"]), want: allow},
+	}...) {
 		if tc.want == enosys && runtime.GOARCH != "amd64" {
 			continue // x32 is an amd64 ABI
 		}
