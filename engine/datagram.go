@@ -127,7 +127,7 @@ func (d *datagramLoop) batch(s *Server) bool {
 			return false
 		}
 	}
-	return d.n == len(d.msgs)
+	return d.n == len(d.msgs) || d.w.drains()
 }
 
 // dropRest counts the replies of a batch that the socket stopped before

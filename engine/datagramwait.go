@@ -31,11 +31,18 @@ type datagramWait struct {
 	ev           unix.EpollEvent
 	evs          [2]unix.EpollEvent
 	pfd          [2]unix.PollFd
+	in           [2]unix.PollFd
 }
 
 // newDatagramWait waits on fd and stop, neither of which it owns; close
 // releases only its epoll instance.
 func newDatagramWait(fd, stop int, rearm bool) (*datagramWait, error) {
+	if !rearm {
+		return &datagramWait{fd: fd, ep: -1, stop: stop,
+			pfd: [2]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}, {Fd: int32(stop), Events: unix.POLLIN}},
+			in:  [2]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(stop), Events: unix.POLLIN}},
+		}, nil
+	}
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -56,11 +63,35 @@ func newDatagramWait(fd, stop int, rearm bool) (*datagramWait, error) {
 	return w, nil
 }
 
-func (w *datagramWait) close() { _ = unix.Close(w.ep) }
+func (w *datagramWait) close() {
+	if w.ep >= 0 {
+		_ = unix.Close(w.ep)
+	}
+}
+
+// drains reports whether the reader reads until EAGAIN before it waits.
+func (w *datagramWait) drains() bool { return w.ep < 0 }
+
+func (w *datagramWait) pollIn() (bool, error) {
+	for {
+		w.in[0].Revents, w.in[1].Revents = 0, 0
+		_, err := unix.Poll(w.in[:], -1)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false, os.NewSyscallError("poll", err)
+		}
+		return w.in[1].Revents == 0, nil
+	}
+}
 
 // readable blocks until the socket may be readable; it returns false once
 // the socket is stopped (or its epoll fails, which is an error).
 func (w *datagramWait) readable() (bool, error) {
+	if w.ep < 0 {
+		return w.pollIn()
+	}
 	if w.woken && w.rearm {
 		if err := w.requeue(); err != nil {
 			return false, err
