@@ -107,7 +107,8 @@ func (d *datagramLoop) run(s *Server) {
 // did not fill up emptied the socket: a reader in epoll goes back to it
 // rather than spend a recvmmsg on EAGAIN (the epoll is level-triggered:
 // what arrived meanwhile wakes it at once); a reader that waits in poll
-// reads again (datagramWait.drains).
+// reads again (datagramWait.drains), unless it read nothing (a socket shut
+// down for reading returns no datagram and no error).
 func (d *datagramLoop) batch(s *Server) bool {
 	switch err := d.recv(); {
 	case err == unix.EAGAIN:
@@ -128,7 +129,7 @@ func (d *datagramLoop) batch(s *Server) bool {
 			return false
 		}
 	}
-	return d.n == len(d.msgs) || d.w.drains()
+	return d.n == len(d.msgs) || (d.n > 0 && d.w.drains())
 }
 
 // dropRest counts the replies of a batch that the socket stopped before
