@@ -25,7 +25,7 @@ const (
 // unix.Syscall6: the socket is non-blocking, so they never block, and the
 // hand-off would cost a scheduler round per batch
 // (bench/results/design-figures.md). A socket has one or several readers
-// (datagramgroup.go); each waits in its own epoll (datagramwait.go).
+// (datagramgroup.go); datagramwait.go says how each waits.
 type datagramLoop struct {
 	ds    *datagramSocket // the socket, shared with its other readers
 	sv    *served
@@ -57,7 +57,7 @@ func newDatagramLoop(ds *datagramSocket) (*datagramLoop, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("mmap", err)
 	}
-	w, err := newDatagramWait(sv.FD, ds.stop, ds.readers > 1)
+	w, err := newDatagramWait(sv.FD, ds.stop, readerWaitFor(sv.Domain, ds.readers))
 	if err != nil {
 		_ = unix.Munmap(slab)
 		return nil, err
@@ -102,11 +102,13 @@ func (d *datagramLoop) run(s *Server) {
 	}
 }
 
-// batch reads and answers one batch; false: the socket is empty (or
-// stopped while a reply waited for room). A batch that did not fill up
-// emptied the socket: the reader goes back to its epoll rather than spend
-// a recvmmsg on EAGAIN (the epoll is level-triggered: what arrived
-// meanwhile wakes it at once).
+// batch reads and answers one batch; false: wait before the next (the
+// socket is empty, or stopped while a reply waited for room). A batch that
+// did not fill up emptied the socket: a reader in epoll goes back to it
+// rather than spend a recvmmsg on EAGAIN (the epoll is level-triggered:
+// what arrived meanwhile wakes it at once); a reader that waits in poll
+// reads again (datagramWait.drains), unless it read nothing (a socket shut
+// down for reading returns no datagram and no error).
 func (d *datagramLoop) batch(s *Server) bool {
 	switch err := d.recv(); {
 	case err == unix.EAGAIN:
@@ -127,7 +129,7 @@ func (d *datagramLoop) batch(s *Server) bool {
 			return false
 		}
 	}
-	return d.n == len(d.msgs)
+	return d.n == len(d.msgs) || (d.n > 0 && d.w.drains())
 }
 
 // dropRest counts the replies of a batch that the socket stopped before
