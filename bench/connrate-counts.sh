@@ -19,7 +19,7 @@
 #   switches (all threads) and the voluntary ones of the busiest thread;
 # the srv line ends with the server's CPU µs per connection (loadgen's
 # figure) and each core's busy share (all processes) split into user,
-# system and softirq. Root is needed for the tracepoints and nice -10.
+# system, softirq and steal. Root is needed for the tracepoints and nice -10.
 # Run it under flock /tmp/bench.lock.
 set -eu
 conns=$1
@@ -96,8 +96,8 @@ round() {
 	counts srv
 	printf ' | %5.1f us' "$(jq -r '.server_cpu_us_per_msg' "$tmp"/lg.json)"
 	paste "$tmp"/st0 "$tmp"/st1 | awk '{t=0; for (i=2; i<=11; i++) t+=$(i+11)-$i
-		printf " | cpu%s %3.0f%% = u%2.0f s%2.0f si%2.0f", substr($1,4), 100*(1-($16+$17-$5-$6)/t),
-			100*($13+$14-$2-$3)/t, 100*($15-$4)/t, 100*($19-$8)/t}'
+		printf " | cpu%s %3.0f%% = u%2.0f s%2.0f si%2.0f st%2.0f", substr($1,4), 100*(1-($16+$17-$5-$6)/t),
+			100*($13+$14-$2-$3)/t, 100*($15-$4)/t, 100*($19-$8)/t, 100*($20-$9)/t}'
 	printf '\n%-12s %6s        %6s       lg ' "" "" ""
 	counts lg
 	printf '\n'
