@@ -7,7 +7,8 @@
 #
 # SERVER is NAME=BIN (the project binary BIN, started as benchrun starts
 # it: systemd-socket-activate, --loops 1), gnet-native
-# (bench/bin/gnetnative) or c (bench/bin/epoll_echo). Each server runs
+# (bench/bin/gnetnative), c (bench/bin/epoll_echo), stdlib or nbio (the
+# peers of those names). Each server runs
 # pinned to core 0 (GOMAXPROCS=1, nice -10), loadgen on core 1 for 4 s;
 # from 1.2 s in, perf stat counts the system calls of the server and of
 # loadgen for 2 s, and /proc/PID/task/*/status gives their threads' context
@@ -51,6 +52,7 @@ events=(-e raw_syscalls:sys_enter
 start() {
 	case $2 in
 	gnet-native) set -- "$bins"/gnetnative -net tcp -addr "$3" ;;
+	stdlib | nbio) set -- "$bins/$2" -net tcp -addr "$3" ;;
 	c) set -- "$bins"/epoll_echo tcp "$3" ;;
 	*) set -- systemd-socket-activate -E GOMAXPROCS=1 -l "$3" "$2" --loops 1 ;;
 	esac
@@ -106,7 +108,7 @@ round() {
 echo "# per connection: syscalls epoll_pwait poll may-block accept4 read write close epoll_ctl futex nanosleep epoll_wait | vol-cs invol-cs vol-cs(busiest thread)"
 for s in "$@"; do
 	case $s in
-	gnet-native | c) round "$s" "$s" ;;
+	gnet-native | c | stdlib | nbio) round "$s" "$s" ;;
 	*=*) round "${s%%=*}" "${s#*=}" ;;
 	*) echo "bad server $s" >&2; exit 2 ;;
 	esac
