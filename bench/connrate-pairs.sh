@@ -24,7 +24,7 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 
 # run NAME BIN: one run; prints "rep name conn/s errors".
 run() {
-	local addr pid rate
+	local addr pid
 	addr=127.0.0.1:$(port)
 	if [ "$2" = gnet-native ]; then
 		set -- "$1" "$bins"/gnetnative -net tcp -addr "$addr"
