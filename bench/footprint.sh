@@ -5,9 +5,9 @@
 set -eu
 bin=$1; shift
 err=$(mktemp); trap 'rm -f "$err"' EXIT
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   GOTRACEBACK=all "$bin" "$@" 2>"$err" & pid=$!
-  for j in $(seq 50); do grep -q "echo-server started" "$err" && break; sleep 0.05; done
+  for _ in $(seq 50); do grep -q "echo-server started" "$err" && break; sleep 0.05; done
   sleep 0.3
   th=$(awk '/^Threads/{print $2}' /proc/$pid/status); rss=$(awk '/^VmRSS/{print $2}' /proc/$pid/status)
   kill -QUIT $pid; wait $pid 2>/dev/null || true
