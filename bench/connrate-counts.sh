@@ -29,7 +29,8 @@ bins=$(dirname "$0")/bin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # ctxsw PID: "tid voluntary involuntary" per thread.
 ctxsw() {
@@ -69,13 +70,10 @@ counts() {
 
 round() {
 	local name=$1 addr pid lg acc
-	addr=127.0.0.1:$(port)
+	addr=127.0.0.1:$(free_port)
 	start "$name" "$2" "$addr"
 	pid=$!
-	for _ in $(seq 50); do
-		[ "$(echo ping | timeout 1 socat -t1 - TCP:"$addr" 2>/dev/null)" = ping ] && break
-		sleep 0.1
-	done
+	wait_echo "$addr" || true
 	GOMAXPROCS=1 nice -n -10 taskset -c 1 "$bins"/loadgen -quiet -mode connrate -net tcp -addr "$addr" \
 		-conns "$conns" -len 64 -duration 4s -warmup 200ms -server-pid "$pid" -server "$name" >"$tmp"/lg.json 2>"$tmp"/lg.err &
 	lg=$!

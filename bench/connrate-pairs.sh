@@ -20,12 +20,13 @@ bins=$(dirname "$0")/bin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # run NAME BIN: one run; prints "rep name conn/s errors".
 run() {
 	local addr pid
-	addr=127.0.0.1:$(port)
+	addr=127.0.0.1:$(free_port)
 	if [ "$2" = gnet-native ]; then
 		set -- "$1" "$bins"/gnetnative -net tcp -addr "$addr"
 	else
@@ -35,10 +36,7 @@ run() {
 	shift
 	GOMAXPROCS=1 nice -n -10 taskset -c 0 "$@" >"$tmp"/srv.log 2>&1 &
 	pid=$!
-	for _ in $(seq 50); do
-		[ "$(echo ping | timeout 1 socat -t1 - TCP:"$addr" 2>/dev/null)" = ping ] && break
-		sleep 0.1
-	done
+	wait_echo "$addr" || true
 	GOMAXPROCS=1 nice -n -10 taskset -c 1 "$bins"/loadgen -quiet -mode connrate -net tcp -addr "$addr" \
 		-conns "$conns" -len 64 -duration 1.5s -warmup 300ms -server-pid "$pid" -server "$name" >"$tmp"/lg.json 2>/dev/null || true
 	kill -TERM "$pid"

@@ -21,7 +21,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ulimit -n "$(ulimit -Hn)" # 10,000 connections: that many fds in the server and in loadgen
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 run() { # server conns -> "msg/s cpu_us_per_msg"
   local server=$1 conns=$2 port spid
@@ -33,7 +34,7 @@ run() { # server conns -> "msg/s cpu_us_per_msg"
     GOMAXPROCS=1 taskset -c 0 bench/bin/gnetnative -net tcp -addr "127.0.0.1:$port" >/dev/null 2>&1 &
   fi
   spid=$!
-  for _ in $(seq 50); do echo x | timeout 1 socat -t1 - "tcp4:127.0.0.1:$port" 2>/dev/null | grep -q x && break; sleep 0.1; done
+  wait_echo "127.0.0.1:$port" || true
   GOMAXPROCS=1 taskset -c 1 timeout 120 "$lg" -quiet -mode pingpong -net tcp -addr "127.0.0.1:$port" \
     -conns "$conns" -len 1 -pause "$pause" -duration "$duration" -warmup 2s -server-pid "$spid" >"$tmp/r.json" 2>/dev/null
   kill -TERM "$spid"; wait "$spid" || true

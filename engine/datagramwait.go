@@ -140,16 +140,20 @@ func (w *datagramWait) readable() (bool, error) {
 
 // pollIn is readable for waitPoll.
 func (w *datagramWait) pollIn() (bool, error) {
+	if err := pollUntil(&w.in); err != nil {
+		return false, os.NewSyscallError("poll", err)
+	}
+	return w.in[1].Revents == 0, nil
+}
+
+// pollUntil waits in poll(2) until pfd[0] (the socket) or pfd[1] (stop)
+// has an event, through signals.
+func pollUntil(pfd *[2]unix.PollFd) error {
 	for {
-		w.in[0].Revents, w.in[1].Revents = 0, 0
-		_, err := unix.Poll(w.in[:], -1)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return false, os.NewSyscallError("poll", err)
+		pfd[0].Revents, pfd[1].Revents = 0, 0
+		if _, err := unix.Poll(pfd[:], -1); err != unix.EINTR {
+			return err
 		}
-		return w.in[1].Revents == 0, nil
 	}
 }
 
@@ -166,17 +170,7 @@ func (w *datagramWait) requeue() error {
 // writable blocks until the socket can take a datagram again; false: the
 // socket is stopped.
 func (w *datagramWait) writable() bool {
-	for {
-		w.out[0].Revents, w.out[1].Revents = 0, 0
-		_, err := unix.Poll(w.out[:], -1)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil || w.out[1].Revents != 0:
-			return false
-		}
-		return true
-	}
+	return pollUntil(&w.out) == nil && w.out[1].Revents == 0
 }
 
 // lockReaderThread pins the calling goroutine to its thread for good and
