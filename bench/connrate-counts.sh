@@ -49,17 +49,6 @@ events=(-e raw_syscalls:sys_enter
 	-e syscalls:sys_enter_epoll_ctl -e syscalls:sys_enter_futex -e syscalls:sys_enter_nanosleep
 	-e syscalls:sys_enter_epoll_wait)
 
-# start NAME BIN ADDR: the server in the background.
-start() {
-	case $2 in
-	gnet-native) set -- "$bins"/gnetnative -net tcp -addr "$3" ;;
-	stdlib | nbio) set -- "$bins/$2" -net tcp -addr "$3" ;;
-	c) set -- "$bins"/epoll_echo tcp "$3" ;;
-	*) set -- systemd-socket-activate -E GOMAXPROCS=1 -l "$3" "$2" --loops 1 ;;
-	esac
-	GOMAXPROCS=1 nice -n -10 taskset -c 0 "$@" >"$tmp"/srv.log 2>&1 &
-}
-
 # counts TAG: the per-connection line of perf file TAG and context switch
 # files TAG.0/TAG.1, divided by the server's accepted connections ($acc).
 counts() {
@@ -71,7 +60,7 @@ counts() {
 round() {
 	local name=$1 addr pid lg acc
 	addr=127.0.0.1:$(free_port)
-	start "$name" "$2" "$addr"
+	start_server "$2" "$addr" "$tmp"/srv.log
 	pid=$!
 	wait_echo "$addr" || true
 	GOMAXPROCS=1 nice -n -10 taskset -c 1 "$bins"/loadgen -quiet -mode connrate -net tcp -addr "$addr" \

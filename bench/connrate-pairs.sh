@@ -9,9 +9,10 @@
 #
 #   bench/connrate-pairs.sh CONNS PAIRS SERVER...
 #
-# SERVER is NAME=BIN (the project binary BIN under systemd-socket-activate,
-# --loops 1) or NAME=gnet-native (bench/bin/gnetnative; two such names make
-# the A/A control). Every line of raw results goes to stderr. Run it under
+# SERVER is NAME=BIN, BIN being the project binary (under
+# systemd-socket-activate, --loops 1) or a peer: gnet-native, stdlib, nbio
+# or c (start_server in bench/lib.sh); two names of gnet-native make the
+# A/A control. Every line of raw results goes to stderr. Run it under
 # flock /tmp/bench.lock; keep CONNS x PAIRS x servers x 2.5 s under 5 min.
 set -eu
 conns=$1 pairs=$2
@@ -27,18 +28,11 @@ trap 'rm -rf "$tmp"' EXIT
 run() {
 	local addr pid
 	addr=127.0.0.1:$(free_port)
-	if [ "$2" = gnet-native ]; then
-		set -- "$1" "$bins"/gnetnative -net tcp -addr "$addr"
-	else
-		set -- "$1" systemd-socket-activate -E GOMAXPROCS=1 -l "$addr" "$2" --loops 1
-	fi
-	local name=$1
-	shift
-	GOMAXPROCS=1 nice -n -10 taskset -c 0 "$@" >"$tmp"/srv.log 2>&1 &
+	start_server "$2" "$addr" "$tmp"/srv.log
 	pid=$!
 	wait_echo "$addr" || true
 	GOMAXPROCS=1 nice -n -10 taskset -c 1 "$bins"/loadgen -quiet -mode connrate -net tcp -addr "$addr" \
-		-conns "$conns" -len 64 -duration 1.5s -warmup 300ms -server-pid "$pid" -server "$name" >"$tmp"/lg.json 2>/dev/null || true
+		-conns "$conns" -len 64 -duration 1.5s -warmup 300ms -server-pid "$pid" -server "$1" >"$tmp"/lg.json 2>/dev/null || true
 	kill -TERM "$pid"
 	wait "$pid" || true
 	jq -r --arg rep "$rep" '"\($rep) \(.server) \(.msg_per_sec|floor) \(.errors) \(.mismatches) \(.server_cpu_us_per_msg)"' "$tmp"/lg.json

@@ -12,3 +12,19 @@ wait_echo() {
 	done
 	return 1
 }
+
+# start_server BIN ADDR LOG: a TCP echo server on ADDR in the background, as benchrun starts it:
+# on core 0 with GOMAXPROCS=1 and nice -10, output to LOG; $! is its PID. BIN is gnet-native,
+# stdlib, nbio or c (the peers in bench/bin), or the project's binary (under
+# systemd-socket-activate, --loops 1).
+start_server() {
+	local log=$3 bins
+	bins=$(dirname "${BASH_SOURCE[0]}")/bin
+	case $1 in
+	gnet-native) set -- "$bins"/gnetnative -net tcp -addr "$2" ;;
+	stdlib | nbio) set -- "$bins/$1" -net tcp -addr "$2" ;;
+	c) set -- "$bins"/epoll_echo tcp "$2" ;;
+	*) set -- systemd-socket-activate -E GOMAXPROCS=1 -l "$2" "$1" --loops 1 ;;
+	esac
+	GOMAXPROCS=1 nice -n -10 taskset -c 0 "$@" >"$log" 2>&1 &
+}
