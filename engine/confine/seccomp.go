@@ -27,8 +27,8 @@ type deniedCall struct {
 // for the 13 numbers this program needs, which x/sys/unix has as
 // constants. The tests check each number against that library's table.
 func program() ([]bpf.Instruction, error) {
-	if auditArch == 0 {
-		return nil, fmt.Errorf("no seccomp program for %s", runtime.GOARCH)
+	if err := programArch(); err != nil {
+		return nil, err
 	}
 	eperm := uint32(unix.SECCOMP_RET_ERRNO) | uint32(unix.EPERM)
 	enosys := uint32(unix.SECCOMP_RET_ERRNO) | uint32(unix.ENOSYS)
@@ -48,6 +48,15 @@ func program() ([]bpf.Instruction, error) {
 		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: c.nr, SkipTrue: uint8(len(denied) - i)})
 	}
 	return append(prog, bpf.RetConstant{Val: unix.SECCOMP_RET_ALLOW}, bpf.RetConstant{Val: eperm}), nil
+}
+
+// programArch says whether program is written for this build's
+// architecture (seccomp_amd64.go, seccomp_arm64.go).
+func programArch() error {
+	if auditArch == 0 {
+		return fmt.Errorf("no seccomp program for %s", runtime.GOARCH)
+	}
+	return nil
 }
 
 // filter is the program in the form seccomp(2) loads.
@@ -71,8 +80,8 @@ func filter() ([]unix.SockFilter, error) {
 // return (SECCOMP_GET_ACTION_AVAIL, Linux 4.14). A variable, so that a
 // test can play a kernel without it.
 var seccompAvailable = func() error {
-	if auditArch == 0 {
-		return fmt.Errorf("no seccomp program for %s", runtime.GOARCH)
+	if err := programArch(); err != nil {
+		return err
 	}
 	action := uint32(unix.SECCOMP_RET_ERRNO)
 	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&action)))
