@@ -14,9 +14,9 @@ type signals struct {
 
 // subscribeSignals subscribes in a goroutine of its own: the runtime's
 // first signal.Notify starts its signal-mask thread and hands it each
-// signal in turn, a fifth of the server's start-up (bench/results/
-// startup-2026-12-04-vm-confine-order.md), which so runs beside making the
-// sockets and confining instead of before them. Until it has returned, a
+// signal in turn, one of the larger steps of main before READY=1
+// (bench/results/startup-2026-12-04-vm-confine-order.md), which so runs
+// beside making the sockets and confining instead of before them. Until it has returned, a
 // SIGTERM ends the process as it does during the runtime's own start: a
 // unix socket file made meanwhile is left behind, and the next start
 // replaces it (engine/listen treats a file nobody answers on as stale).
