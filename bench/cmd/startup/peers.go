@@ -42,10 +42,11 @@ const floorPackage = "./cmd/echo-server"
 // of its own. It is built in the server's module (the parent of the bench
 // module at benchDir), so that the imports resolve to this checkout.
 func buildFloor(goTool, benchDir, dir string) (string, error) {
-	root := filepath.Dir(filepath.Clean(benchDir))
-	if abs, err := filepath.Abs(benchDir); err == nil {
-		root = filepath.Dir(abs)
+	abs, err := filepath.Abs(benchDir)
+	if err != nil {
+		return "", err
 	}
+	root := filepath.Dir(abs)
 	list := exec.Command(goTool, "list", "-f", `{{join .Imports "\n"}}`, floorPackage)
 	list.Dir = root
 	out, err := list.Output()
